@@ -1,0 +1,407 @@
+"""Experiment configs: strict YAML loading, validation, `--set` overrides, saving.
+
+An experiment file has the sections `name`, `seed`, `data`, `model`, `training`, `output`.
+The fixed sections are the dataclasses below; `data` also takes the options of the chosen
+source and `model` the arguments of the chosen builder, validated against their signatures.
+Every mistake is a `ConfigError` whose message starts with the file (or `--set`) and names
+the key path, the value and what was expected.
+
+Example:
+>>> config = load_config("configs/digits_snn.yaml", overrides=["model.depth=16"])
+>>> config.model.arguments["depth"]
+16
+"""
+
+import dataclasses
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import keras
+import yaml
+
+from snn.data.sources import get_source
+from snn.errors import ConfigError
+from snn.models import model_arguments
+from snn.schema import Pattern, PositiveInt, Range, check, check_arguments, describe
+from snn.schema import signature_spec, unknown_key
+
+Fraction = Annotated[float, Range(0.0, 1.0, low_open=True, high_open=True)]
+
+
+@dataclasses.dataclass
+class DataConfig:
+    """The `data:` section: a source and its options, splits and preprocessing.
+
+    Attributes:
+        source: a name from `snn.data.list_sources()`.
+        options: the source's own arguments (e.g. `name`, `path`, `label`), written in the
+            same mapping as the fields below.
+        validation_fraction: share of all examples held out for early stopping.
+        test_fraction: share of all examples held out for the final test metrics.
+        standardize: how inputs are standardized with training-split statistics (SNNs
+            assume zero-mean, unit-variance inputs): "per_feature", "global" (one mean and
+            scale for all features, for inputs on a common scale such as pixels, where a
+            rarely-nonzero pixel would otherwise become an outlier of dozens of standard
+            deviations) or "none".
+        reshape: one example's shape after loading, e.g. [8, 8, 1] for a CNN on digits.
+        data_dir: directory for relative file paths (default: `$SNN_DATA_DIR`, else the
+            current directory).
+    """
+
+    source: str = "sklearn"
+    options: dict = dataclasses.field(default_factory=dict)
+    validation_fraction: Fraction = 0.15
+    test_fraction: Fraction = 0.2
+    standardize: Literal["per_feature", "global", "none"] = "per_feature"
+    reshape: list[PositiveInt] | None = None
+    data_dir: str | None = None
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """The `model:` section: a registered builder and its arguments.
+
+    Attributes:
+        name: a name from `snn.models.list_models()`.
+        arguments: the builder's arguments except `input_shape` and `num_outputs`, which
+            come from the data; written in the same mapping as `name`.
+    """
+
+    name: str = "snn_mlp"
+    arguments: dict = dataclasses.field(default_factory=dict)
+
+    def argument(self, name):
+        """The value of a builder argument: the one given, else the builder's default."""
+        if name in self.arguments:
+            return self.arguments[name]
+        return model_arguments(self.name)[name][1]
+
+
+@dataclasses.dataclass
+class EarlyStoppingConfig:
+    """`training.early_stopping`: stop when the monitored metric stops improving.
+
+    The best epoch's weights are restored at the end.
+    """
+
+    patience: Annotated[int, Range(0)] = 10
+    monitor: str = "val_loss"
+    min_delta: Annotated[float, Range(0.0)] = 0.0
+
+
+OPTIMIZERS = {
+    "sgd": keras.optimizers.SGD,
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "nadam": keras.optimizers.Nadam,
+    "rmsprop": keras.optimizers.RMSprop,
+    "adagrad": keras.optimizers.Adagrad,
+    "adadelta": keras.optimizers.Adadelta,
+    "adamax": keras.optimizers.Adamax,
+}
+Optimizer = Literal[tuple(OPTIMIZERS)]
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    """The `training:` section.
+
+    Attributes:
+        optimizer: a Keras optimizer name.
+        learning_rate: step size, > 0.
+        batch_size: examples per gradient step.
+        epochs: maximum number of passes over the training split.
+        early_stopping: null to train all `epochs`.
+        loss: a Keras loss name; null derives it from the output activation.
+        metrics: Keras metric names; null derives them from the output activation.
+        device: "auto" (a GPU when one is visible), "cpu" or "gpu".
+    """
+
+    optimizer: Optimizer = "sgd"
+    learning_rate: Annotated[float, Range(0.0, low_open=True)] = 0.01
+    batch_size: PositiveInt = 64
+    epochs: PositiveInt = 100
+    early_stopping: EarlyStoppingConfig | None = dataclasses.field(
+        default_factory=EarlyStoppingConfig)
+    loss: str | None = None
+    metrics: list[str] | None = None
+    device: Literal["auto", "cpu", "gpu"] = "auto"
+
+
+@dataclasses.dataclass
+class OutputConfig:
+    """The `output:` section: `dir` is where run directories are created."""
+
+    dir: str = "runs"
+
+
+@dataclasses.dataclass
+class ExperimentConfig:
+    """A whole experiment, validated. Build it with `load_config` or `parse_config`."""
+
+    name: Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+                                 "a name of letters, digits, '_', '-' or '.'")]
+    seed: Annotated[int, Range(0)] = 0
+    data: DataConfig = dataclasses.field(default_factory=DataConfig)
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
+    output: OutputConfig = dataclasses.field(default_factory=OutputConfig)
+
+
+# --- YAML -------------------------------------------------------------------------------
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus: duplicate keys are errors, and `1e-3` is a float.
+
+    YAML 1.1 only reads floats with a dot (`1.0e-3`); people write `1e-3`.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text, source):
+    """Parse YAML text with the strict safe loader.
+
+    Args:
+        text: str, the YAML document.
+        source: str naming where it came from (a path or "--set"), for error messages.
+
+    Returns:
+        The parsed value (plain dicts, lists, strings and numbers only).
+
+    Raises:
+        ConfigError: invalid YAML, a tab, a duplicate key or a Python-object tag.
+    """
+    try:
+        return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(f"{source}: {where}{error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: invalid YAML ({error})") from None
+
+
+# --- validation -------------------------------------------------------------------------
+
+def parse_config(raw, source="<config>"):
+    """Validate a config mapping and fill in defaults.
+
+    Args:
+        raw: dict as read from YAML.
+        source: where it came from, prefixed to error messages.
+
+    Returns:
+        ExperimentConfig.
+
+    Raises:
+        ConfigError: the first problem found, as "<source>: <key.path>: <what is wrong>".
+    """
+    try:
+        config = _parse_section(ExperimentConfig, raw, "")
+        _check_keras_names(config)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}", key=error.key) from None
+    return config
+
+
+def _parse_section(cls, raw, prefix):
+    if not isinstance(raw, dict):
+        where = prefix.rstrip(".") or "the config"
+        raise ConfigError(f"{where}: got {raw!r}; expected a mapping of keys to values",
+                          key=prefix.rstrip(".") or None)
+    if cls is DataConfig:
+        return _parse_with_extras(cls, raw, prefix, "options",
+                                  signature_spec(get_source(raw.get("source", "sklearn"))))
+    if cls is ModelConfig:
+        return _parse_with_extras(cls, raw, prefix, "arguments",
+                                  model_arguments(raw.get("name", "snn_mlp")))
+    return cls(**_parse_fields(cls, raw, prefix))
+
+
+def _parse_fields(cls, raw, prefix, extras=frozenset()):
+    hints = typing.get_type_hints(cls, include_extras=True)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name in raw or
+              f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    for key in raw:
+        if key not in hints and key not in extras:
+            raise unknown_key(prefix + str(key), set(hints) | set(extras))
+    values = {}
+    for name in fields:
+        key = prefix + name
+        if name not in raw:
+            raise ConfigError(f"{key}: missing; expected {describe(hints[name])}", key=key)
+        values[name] = _parse_value(raw[name], hints[name], key)
+    return values
+
+
+def _parse_value(value, annotation, key):
+    """Nested sections (`early_stopping: {...}`, or null where allowed) recurse."""
+    options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) \
+        else (annotation,)
+    section = next((o for o in options if dataclasses.is_dataclass(o)), None)
+    if section is not None and not (value is None and type(None) in options):
+        return _parse_section(section, value, key + ".")
+    return check(value, annotation, key)
+
+
+def _parse_with_extras(cls, raw, prefix, extras_field, spec):
+    """Parse a section whose keys are its own fields plus a registered function's arguments."""
+    own = {k: v for k, v in raw.items() if k not in spec}
+    extras = {k: v for k, v in raw.items() if k in spec}
+    values = _parse_fields(cls, own, prefix, extras=set(spec))
+    values[extras_field] = check_arguments(spec, extras, prefix.rstrip("."))
+    section = cls(**values)
+    if cls is DataConfig and section.validation_fraction + section.test_fraction >= 1.0:
+        raise ConfigError(
+            f"{prefix}test_fraction: validation_fraction + test_fraction = "
+            f"{section.validation_fraction + section.test_fraction:g}; expected < 1 so that "
+            "examples are left for training", key=f"{prefix}test_fraction")
+    return section
+
+
+def _check_keras_names(config):
+    training = config.training
+    for key, names, getter in (("loss", [training.loss], keras.losses.get),
+                               ("metrics", training.metrics or [], keras.metrics.get)):
+        for name in names:
+            if name is None:
+                continue
+            try:
+                getter(name)
+            except ValueError:
+                raise ConfigError(f"training.{key}: got {name!r}; expected a Keras "
+                                  f"{'loss' if key == 'loss' else 'metric'} name",
+                                  key=f"training.{key}") from None
+
+
+# --- files and overrides ---------------------------------------------------------------
+
+def load_config(path, overrides=()):
+    """Read, override and validate an experiment file.
+
+    Args:
+        path: str or Path of a YAML experiment file.
+        overrides: iterable of "dotted.key=value" strings (values are YAML, so `1e-3` is a
+            number and `[64, 32]` a list), applied before validation.
+
+    Returns:
+        ExperimentConfig.
+
+    Raises:
+        ConfigError: missing or unreadable file, invalid YAML, or an invalid value. The
+            message names the file (or `--set` for a bad override) and the key path.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+    raw = parse_yaml(text, str(path))
+    if raw is None:
+        raise ConfigError(f"{path}: the file is empty; expected an experiment mapping")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: got a {type(raw).__name__}; expected a mapping of keys")
+    overridden = apply_overrides(raw, overrides)
+    try:
+        return parse_config(raw)
+    except ConfigError as error:
+        source = "--set" if error.key and any(_related(error.key, k) for k in overridden) \
+            else str(path)
+        raise ConfigError(f"{source}: {error.args[0].split(': ', 1)[1]}", key=error.key) \
+            from None
+
+
+def _related(key, other):
+    """Whether one dotted key path is the other or lies under it."""
+    return key == other or key.startswith(other + ".") or other.startswith(key + ".")
+
+
+def apply_overrides(raw, overrides):
+    """Apply "dotted.key=value" overrides to a raw config mapping, in place.
+
+    Args:
+        raw: dict, the parsed YAML.
+        overrides: iterable of str.
+
+    Returns:
+        list[str]: the overridden key paths.
+
+    Raises:
+        ConfigError: an override without "=", or one that descends into a non-mapping.
+    """
+    keys = []
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {override!r}: expected KEY=VALUE, e.g. model.depth=16")
+        *parents, leaf = key.split(".")
+        node = raw
+        for depth, part in enumerate(parents):
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {override!r}: "
+                                  f"{'.'.join(parents[:depth + 1])} is not a mapping")
+        node[leaf] = parse_yaml(text, f"--set {key}")
+        keys.append(key)
+    return keys
+
+
+def to_dict(config):
+    """The config as plain YAML-ready data, with every default filled in.
+
+    Args:
+        config: ExperimentConfig.
+
+    Returns:
+        dict that `parse_config` accepts and turns back into an equal config.
+    """
+    data = dataclasses.asdict(config)
+    data["data"] = {"source": config.data.source, **_filled(
+        signature_spec(get_source(config.data.source)), config.data.options),
+        **{k: v for k, v in data["data"].items() if k not in ("source", "options")}}
+    data["model"] = {"name": config.model.name, **_filled(
+        model_arguments(config.model.name), config.model.arguments)}
+    return _plain(data)
+
+
+def _filled(spec, given):
+    """Arguments with the function's defaults filled in (required ones are always given)."""
+    return {name: given.get(name, default) for name, (_, default) in spec.items()}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def save_config(config, path):
+    """Write the resolved config as YAML that `load_config` reads back."""
+    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))

@@ -1,0 +1,141 @@
+"""Data for experiments: sources, target encoding, splits and standardization.
+
+`load_dataset` turns a `data:` config section into features and encoded targets for the
+model's output layer; `snn.data.splits` splits them and standardizes inputs with training
+statistics only.
+"""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import LabelEncoder
+
+from snn.data.sources import get_source, list_sources, register_source
+from snn.data.splits import SPLITS, Standardization, split_indices
+from snn.errors import DataError
+from snn.schema import signature_spec
+
+__all__ = ["Dataset", "SPLITS", "Standardization", "get_source", "list_sources",
+           "load_dataset", "register_source", "resolve_data_path", "split_indices"]
+
+DATA_DIR_VARIABLE = "SNN_DATA_DIR"
+
+
+@dataclasses.dataclass
+class Dataset:
+    """Features and targets ready for a model head.
+
+    Attributes:
+        x: float32 array (n, ...), not yet standardized.
+        y: targets: int32 class indices (n,) for softmax, float32 0/1 of shape (n, 1) or
+            (n, k) for sigmoid, float32 (n, k) for linear.
+        num_outputs: int, width of the output layer.
+        classes: list of the original class labels in index order, or None (regression,
+            multi-label).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    num_outputs: int
+    classes: list | None
+
+    @property
+    def stratify(self):
+        """Class index per row for stratified splits, or None when there are no classes."""
+        if self.classes is None:
+            return None
+        return self.y.reshape(len(self.y))
+
+
+def resolve_data_path(path, data_dir=None):
+    """Resolve a data file path from a config.
+
+    Relative paths are taken relative to `data_dir` when given, else to the directory in the
+    `SNN_DATA_DIR` environment variable when set, else to the current directory.
+
+    Args:
+        path: str or Path.
+        data_dir: str, Path or None (the config's `data.data_dir`).
+
+    Returns:
+        Path, absolute.
+    """
+    base = data_dir or os.environ.get(DATA_DIR_VARIABLE) or "."
+    return (Path(base) / Path(path).expanduser()).resolve()
+
+
+def load_dataset(data, output_activation):
+    """Load a `data:` config section and encode its targets for the output layer.
+
+    Args:
+        data: `snn.config.DataConfig`.
+        output_activation: "softmax" (targets become class indices), "sigmoid" (binary 0/1,
+            or a 0/1 matrix for multi-label) or "linear" (regression, float targets).
+
+    Returns:
+        `Dataset`, with `data.reshape` applied to the features.
+
+    Raises:
+        DataError: the source fails, or the targets do not fit the output activation.
+    """
+    source = get_source(data.source)
+    options = dict(data.options)
+    for name, (annotation, _) in signature_spec(source).items():
+        if annotation is Path and name in options:
+            options[name] = resolve_data_path(options[name], data.data_dir)
+            if not options[name].is_file():
+                raise DataError(f"data.{name}: file not found: {options[name]} (relative paths "
+                                f"are resolved against data.data_dir, ${DATA_DIR_VARIABLE} or "
+                                "the current directory)")
+    x, y = source(**options)
+    if len(x) == 0:
+        raise DataError(f"data: source {data.source!r} returned no examples")
+    if data.reshape is not None:
+        x = _reshape(x, data.reshape)
+    return Dataset(x, *_encode_targets(np.asarray(y), output_activation))
+
+
+def _reshape(x, shape):
+    size = int(np.prod(shape))
+    per_example = int(np.prod(x.shape[1:]))
+    if size != per_example:
+        raise DataError(f"data.reshape: got {shape} ({size} values); each example has "
+                        f"{per_example} values")
+    return x.reshape(len(x), *shape)
+
+
+def _encode_targets(y, output_activation):
+    """Return (targets, num_outputs, classes) for the output layer."""
+    if output_activation == "linear":
+        y = _as_float(y, "regression targets")
+        y = y.reshape(len(y), -1)
+        return y, y.shape[1], None
+    if output_activation == "sigmoid" and y.ndim == 2:
+        y = _as_float(y, "multi-label targets")
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise DataError("data: multi-label targets for a sigmoid output must be 0 or 1")
+        return y, y.shape[1], None
+    if y.ndim != 1:
+        raise DataError(f"data: targets have shape {y.shape}; a {output_activation} output "
+                        "needs one class label per example")
+    encoder = LabelEncoder().fit(y)
+    classes = encoder.classes_.tolist()
+    if len(classes) < 2:
+        raise DataError(f"data: all targets are the same class ({classes[0]!r}); "
+                        "classification needs at least 2 classes")
+    codes = encoder.transform(y)
+    if output_activation == "sigmoid":
+        if len(classes) != 2:
+            raise DataError(f"data: a sigmoid output needs 2 classes, the targets have "
+                            f"{len(classes)}; use output_activation: softmax")
+        return codes.astype(np.float32).reshape(-1, 1), 1, classes
+    return codes.astype(np.int32), len(classes), classes
+
+
+def _as_float(y, what):
+    try:
+        return y.astype(np.float32)
+    except ValueError:
+        raise DataError(f"data: {what} must be numbers; got values like {y.flat[0]!r}") from None

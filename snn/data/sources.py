@@ -1,0 +1,218 @@
+"""Data sources: where examples come from, registered by the name used in `data.source`.
+
+A source is a function whose annotated keyword arguments are its config keys and which
+returns raw `(x, y)` numpy arrays: features of shape (n, ...) and targets of shape (n,) or
+(n, k). Label encoding, splitting and standardization happen later, the same for every
+source (`snn.data`).
+"""
+
+import csv
+import gzip
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from snn.errors import ConfigError, DataError
+
+_SOURCES = {}
+
+
+def register_source(name):
+    """Register a data source function under `name` (decorator factory).
+
+    Args:
+        name: the value of `data.source` that selects it.
+
+    Returns:
+        A decorator that registers and returns the function unchanged.
+    """
+    def register(function):
+        _SOURCES[name] = function
+        return function
+    return register
+
+
+def list_sources():
+    """The names of all registered data sources, sorted."""
+    return sorted(_SOURCES)
+
+
+def get_source(name):
+    """The source function registered as `name`.
+
+    Raises:
+        ConfigError: unknown source (the message lists the known ones).
+    """
+    if name not in _SOURCES:
+        raise ConfigError(
+            f"data.source: unknown source {name!r}; known sources: {', '.join(list_sources())}",
+            key="data.source",
+        )
+    return _SOURCES[name]
+
+
+@register_source("sklearn")
+def load_sklearn(name: Literal["digits", "breast_cancer", "wine", "iris"] = "digits"):
+    """A real data set that scikit-learn ships, so it works offline.
+
+    Args:
+        name: "digits" (1,797 8x8 images, 10 classes), "breast_cancer" (569 x 30, 2 classes),
+            "wine" (178 x 13, 3 classes) or "iris" (150 x 4, 3 classes).
+
+    Returns:
+        (x, y): float32 array (n, features) and int array (n,) of class indices.
+    """
+    import sklearn.datasets
+
+    bunch = getattr(sklearn.datasets, f"load_{name}")()
+    return bunch.data.astype(np.float32), bunch.target
+
+
+@register_source("npz")
+def load_npz(path: Path, x_key: str = "x", y_key: str = "y"):
+    """Arrays from a NumPy `.npz` file (read without pickle).
+
+    Args:
+        path: the `.npz` file.
+        x_key: name of the feature array, shape (n, ...).
+        y_key: name of the target array, shape (n,) or (n, k).
+
+    Returns:
+        (x, y): float32 features and the targets as stored.
+
+    Raises:
+        DataError: the file is not a readable `.npz`, a key is missing, or the arrays do not
+            have the same number of rows.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            missing = [key for key in (x_key, y_key) if key not in arrays]
+            if missing:
+                raise DataError(
+                    f"{path}: no array named {missing[0]!r}; arrays in the file: "
+                    f"{', '.join(arrays.files)} (set data.x_key / data.y_key)"
+                )
+            x, y = arrays[x_key], arrays[y_key]
+    except (OSError, ValueError) as error:
+        raise DataError(f"{path}: not a readable .npz file ({error})") from None
+    if len(x) != len(y):
+        raise DataError(f"{path}: {x_key!r} has {len(x)} rows but {y_key!r} has {len(y)}")
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"{path}: {x_key!r} has dtype {x.dtype}; expected numbers")
+    return x.astype(np.float32), y
+
+
+@register_source("csv")
+def load_csv(
+    path: Path,
+    label: str | int = -1,
+    header: Literal["auto"] | bool = "auto",
+    delimiter: str = ",",
+):
+    """A table from a CSV file (optionally gzip-compressed, `.gz`): one row per example.
+
+    Args:
+        path: the CSV file.
+        label: the target column, by header name or by 0-based index (negative counts from
+            the end; default: the last column). Every other column is a feature.
+        header: whether the first line names the columns; "auto" treats it as a header when
+            any of its cells is not a number.
+        delimiter: the column separator.
+
+    Returns:
+        (x, y): float32 array (n, columns - 1) and the label column (n,): integers or
+        floats when every label is a number, else strings.
+
+    Raises:
+        DataError: empty file, rows of unequal length, an unknown label column, a feature
+            cell that is not a number, or a NaN/infinite feature. The message names the file,
+            the line and the column.
+    """
+    rows = _read_rows(path, delimiter)
+    if header == "auto":
+        header = not all(_is_number(cell) for cell in rows[0])
+    names = rows[0] if header else [str(i) for i in range(len(rows[0]))]
+    body, first_line = (rows[1:], 2) if header else (rows, 1)
+    if not body:
+        raise DataError(f"{path}: has a header but no data rows")
+    for offset, row in enumerate(body):
+        if len(row) != len(names):
+            raise DataError(f"{path}: line {first_line + offset} has {len(row)} columns; "
+                            f"expected {len(names)}")
+    label_index = _column_index(path, names, label, header)
+    table = np.asarray(body, dtype=str)
+    labels = table[:, label_index]
+    features = np.delete(table, label_index, axis=1)
+    feature_names = [n for i, n in enumerate(names) if i != label_index]
+    try:
+        x = features.astype(np.float32)
+    except ValueError:
+        row, column = _first_non_number(features)
+        raise DataError(
+            f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
+            f"{features[row, column]!r}; expected a number"
+        ) from None
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise DataError(
+            f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
+            f"{features[row, column]!r}; features must be finite (remove or impute it)"
+        )
+    return x, _numbers_if_possible(labels)
+
+
+def _numbers_if_possible(labels):
+    """Numeric label columns become numbers, so classes sort as 0, 1, 2, ..., 10."""
+    try:
+        values = labels.astype(np.float64)
+    except ValueError:
+        return labels
+    return values.astype(np.int64) if np.all(values == np.round(values)) else values
+
+
+def _read_rows(path, delimiter):
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", newline="") as handle:
+            rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+    if not rows:
+        raise DataError(f"{path}: the file is empty; expected a CSV table")
+    return rows
+
+
+def _column_index(path, names, label, header):
+    if isinstance(label, int):
+        if not -len(names) <= label < len(names):
+            raise ConfigError(f"data.label: got column {label}; {path} has {len(names)} "
+                              f"columns (0 to {len(names) - 1}, or negative from the end)",
+                              key="data.label")
+        return label % len(names)
+    if not header:
+        raise ConfigError(f"data.label: got {label!r}, but {path} has no header line; "
+                          "give the label column's index instead", key="data.label")
+    if label not in names:
+        raise ConfigError(f"data.label: {path} has no column {label!r}; "
+                          f"columns: {', '.join(names)}", key="data.label")
+    return names.index(label)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_non_number(cells):
+    for row, values in enumerate(cells):
+        for column, text in enumerate(values):
+            if not _is_number(text):
+                return row, column
+    raise AssertionError("every cell parsed as a number")

@@ -1,0 +1,51 @@
+"""Which accelerators the Keras backend sees, and placing work on the requested device."""
+
+import contextlib
+
+import keras
+
+from snn.errors import DeviceError
+
+
+def visible_gpus():
+    """Names of the GPUs the active Keras backend can use.
+
+    Returns:
+        list[str], empty on a CPU-only machine.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+    if backend == "jax":
+        import jax
+
+        return [str(d) for d in jax.devices() if d.platform == "gpu"]
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
+def device_scope(device):
+    """A context manager that places model building and training on `device`.
+
+    Args:
+        device: "auto" (the backend's default: a GPU when one is visible), "cpu" or "gpu".
+
+    Returns:
+        A context manager.
+
+    Raises:
+        DeviceError: "gpu" was requested and the backend sees no GPU.
+    """
+    if device == "auto":
+        return contextlib.nullcontext()
+    if device == "gpu" and not visible_gpus():
+        raise DeviceError(
+            f"training.device: got 'gpu', but the {keras.backend.backend()} backend sees no "
+            "GPU; use device: auto or cpu, or install the GPU build (pip install -e '.[gpu]')"
+        )
+    return keras.device(f"{device}:0")

@@ -1,0 +1,34 @@
+"""Errors a user can cause, as opposed to bugs.
+
+The CLI turns every `SNNError` into one line on stderr and exit status 2; anything else is a
+bug and keeps its traceback.
+"""
+
+
+class SNNError(Exception):
+    """Base class of the errors caused by a user's config, data, paths or devices."""
+
+
+class ConfigError(SNNError, ValueError):
+    """An experiment config (file, `--set` override or keyword argument) is invalid.
+
+    Args:
+        message: the whole one-line message, starting with the key path.
+        key: the dotted key path at fault (e.g. "training.learning_rate"), when known.
+    """
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
+
+
+class DataError(SNNError, ValueError):
+    """A data source is missing, malformed or does not fit the model."""
+
+
+class DeviceError(SNNError, RuntimeError):
+    """The requested device is not available."""
+
+
+class RunDirError(SNNError, OSError):
+    """A run directory cannot be used: already holds a finished run, or is incomplete."""

@@ -1,0 +1,55 @@
+"""The self-normalizing multilayer perceptron of the SNN paper."""
+
+import keras
+
+from snn import layers
+from snn.models.registry import register_model
+from snn.models.spec import InputShape, OutputActivation, Seed, Width, check_widths
+from snn.schema import PositiveInt, UnitInterval
+
+
+@register_model
+def snn_mlp(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    depth: PositiveInt = 8,
+    units: Width = 256,
+    dropout_rate: UnitInterval = 0.0,
+    kernel_initializer: layers.KernelInitializer = "lecun_uniform",
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """A feed-forward SNN: `depth` SELU Dense layers, then the output layer.
+
+    Inputs with more than one dimension (images) are flattened first. Every hidden layer
+    follows the SNN recipe of `snn.layers.selu_dense`.
+
+    Args:
+        input_shape: tuple of ints, one example's shape without the batch dimension.
+        num_outputs: int, number of classes (softmax) or outputs (sigmoid, linear).
+        depth: int >= 1, number of hidden SELU layers.
+        units: int, or a list of `depth` ints (one width per hidden layer).
+        dropout_rate: float in [0, 1), alpha dropout rate after each hidden layer.
+        kernel_initializer: "lecun_uniform" (default) or "lecun_normal".
+        output_activation: "softmax" (multi-class), "sigmoid" (binary, multi-label) or
+            "linear" (regression).
+        seed: int or None; fixes every kernel and dropout mask (each layer its own seed).
+
+    Returns:
+        keras.Model mapping (batch, *input_shape) float32 to (batch, num_outputs).
+
+    Raises:
+        ConfigError: `units` is a list whose length is not `depth`.
+
+    Reference:
+        Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3.
+    """
+    widths = check_widths("units", units, depth)
+    seeds = layers.SeedStream(seed)
+    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    for i, width in enumerate(widths, start=1):
+        x = layers.selu_dense(x, width, dropout_rate=dropout_rate,
+                              initializer=kernel_initializer, seeds=seeds, name=f"dense_{i}")
+    outputs = layers.output_head(x, num_outputs, output_activation, kernel_initializer, seeds)
+    return keras.Model(inputs, outputs, name="snn_mlp")

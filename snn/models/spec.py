@@ -1,0 +1,36 @@
+"""Argument types shared by the model builders."""
+
+from typing import Annotated, Literal
+
+from snn.errors import ConfigError
+from snn.schema import PositiveInt, Range
+
+InputShape = list[PositiveInt]
+OutputActivation = Literal["softmax", "sigmoid", "linear"]
+Seed = Annotated[int, Range(0)] | None
+Width = PositiveInt | list[PositiveInt]
+"""One width for every layer, or a list with one width per layer."""
+
+
+def check_widths(key, widths, count):
+    """Expand a `Width` argument to one width per layer.
+
+    Args:
+        key: the argument's name, for the error message.
+        widths: int, or list of ints.
+        count: int, number of layers.
+
+    Returns:
+        list[int] of length `count`.
+
+    Raises:
+        ConfigError: `widths` is a list whose length is not `count`.
+    """
+    if isinstance(widths, int):
+        return [widths] * count
+    if len(widths) != count:
+        raise ConfigError(
+            f"model.{key}: got {len(widths)} widths {widths}; expected one per layer ({count})",
+            key=f"model.{key}",
+        )
+    return list(widths)

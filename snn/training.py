@@ -1,0 +1,197 @@
+"""Train an experiment end to end, and re-evaluate a finished run.
+
+`train(config, run_dir)` reads top to bottom: seed, data, model, compile, fit, evaluate,
+save. Everything that can fail because of the user's config or data (data loading, model
+arguments, device) happens before the run directory is created, so a mistake leaves nothing
+behind; `metrics.json` is written last, so a run without it is visibly unfinished.
+"""
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from snn import runs
+from snn.config import OPTIMIZERS, load_config, save_config
+from snn.data import SPLITS, Standardization, load_dataset, split_indices
+from snn.devices import device_scope
+from snn.errors import RunDirError
+from snn.models import build_model
+
+# The loss and metrics that fit each output activation, unless the config names its own.
+_TASK_DEFAULTS = {
+    "softmax": ("sparse_categorical_crossentropy", ["accuracy"]),
+    "sigmoid": ("binary_crossentropy", ["accuracy", "auc"]),
+    "linear": ("mean_squared_error", ["mean_absolute_error"]),
+}
+
+
+def train(config, run_dir=None, verbose=1):
+    """Train the experiment described by `config` and save everything to a run directory.
+
+    Args:
+        config: `snn.config.ExperimentConfig`.
+        run_dir: str, Path or None; None creates `<output.dir>/<name>-<timestamp>`.
+        verbose: 1 shows a progress bar over epochs; 0 is silent.
+
+    Returns:
+        dict, the content of `metrics.json`: {"test": {metric: value}, "validation":
+        {...}, "epochs_run": int, "train_seconds": float, "samples_per_second": float,
+        "run_dir": str}.
+
+    Raises:
+        ConfigError, DataError, DeviceError: the config, data or device is unusable (nothing
+            is written then).
+        RunDirError: `run_dir` already holds a completed run or cannot be created.
+
+    Example:
+    >>> from snn.config import load_config
+    >>> metrics = train(load_config("configs/digits_snn.yaml"), "runs/digits")
+    >>> metrics["test"]["accuracy"] > 0.96
+    True
+    """
+    # Seed Python, NumPy and the backend, so the same config gives the same run.
+    keras.utils.set_random_seed(config.seed)
+    activation = config.model.argument("output_activation")
+
+    with device_scope(config.training.device):
+        # --- data: split, then standardize with training statistics only ---
+        dataset = load_dataset(config.data, activation)
+        indices = split_indices(len(dataset.x), config.data.validation_fraction,
+                                config.data.test_fraction, config.seed, dataset.stratify)
+        standardization = (None if config.data.standardize == "none" else
+                           Standardization.fit(dataset.x[indices["train"]],
+                                               config.data.standardize))
+        splits = _prepare_splits(dataset, indices, standardization)
+
+        # --- model ---
+        model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
+                            num_outputs=dataset.num_outputs, seed=config.seed,
+                            **config.model.arguments)
+        loss, metrics = _TASK_DEFAULTS[activation]
+        model.compile(
+            optimizer=OPTIMIZERS[config.training.optimizer](
+                learning_rate=config.training.learning_rate),
+            loss=config.training.loss or loss,
+            metrics=config.training.metrics or metrics,
+        )
+
+        # --- fit ---
+        run_dir = runs.create_run_dir(config, run_dir)
+        save_config(config, run_dir / runs.CONFIG)
+        runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment())
+        started = time.perf_counter()
+        history = model.fit(
+            *splits["train"],
+            validation_data=splits["validation"],
+            epochs=config.training.epochs,
+            batch_size=config.training.batch_size,
+            callbacks=_callbacks(config, run_dir, verbose),
+            verbose=0,
+        )
+        train_seconds = time.perf_counter() - started
+
+        # --- evaluate and save; metrics.json last marks the run complete ---
+        results = {split: _evaluate(model, *splits[split], config.training.batch_size)
+                   for split in ("test", "validation")}
+    epochs_run = len(history.epoch)
+    results.update(
+        epochs_run=epochs_run,
+        train_seconds=round(train_seconds, 3),
+        samples_per_second=round(epochs_run * len(indices["train"]) / train_seconds, 1),
+    )
+    runs.write_atomic(run_dir / runs.MODEL, model.save)
+    if standardization is not None:
+        runs.write_atomic(run_dir / runs.STANDARDIZATION, standardization.save)
+    runs.write_atomic(run_dir / runs.SPLITS, lambda path: np.savez(path, **indices))
+    (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
+    runs.write_json(run_dir / runs.METRICS, results)
+    return {**results, "run_dir": str(run_dir)}
+
+
+def evaluate(run_dir):
+    """Reload a finished run's model, data split and standardization; recompute test metrics.
+
+    Args:
+        run_dir: str or Path of a completed run.
+
+    Returns:
+        dict {metric: value} on the run's test split; equal to `metrics.json`'s "test".
+
+    Raises:
+        RunDirError: `run_dir` is not a completed run.
+        ConfigError, DataError: its config or data can no longer be loaded.
+    """
+    run_dir = Path(run_dir)
+    if not runs.is_complete(run_dir):
+        raise RunDirError(f"{run_dir}: not a completed run (no {runs.METRICS}); "
+                          "train it with `snn train` first")
+    config = load_config(run_dir / runs.CONFIG)
+    dataset = load_dataset(config.data, config.model.argument("output_activation"))
+    with np.load(run_dir / runs.SPLITS, allow_pickle=False) as saved:
+        indices = {split: saved[split] for split in SPLITS}
+    standardization = (None if config.data.standardize == "none" else
+                       Standardization.load(run_dir / runs.STANDARDIZATION))
+    x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
+    # Safe mode: a .keras file cannot run arbitrary code (e.g. Lambda layers) when loaded.
+    model = keras.saving.load_model(run_dir / runs.MODEL, safe_mode=True)
+    return _evaluate(model, x_test, y_test, config.training.batch_size)
+
+
+def _prepare_splits(dataset, indices, standardization):
+    """{split: (x, y)} with the inputs standardized by the training statistics."""
+    splits = {}
+    for split, rows in indices.items():
+        x = dataset.x[rows]
+        splits[split] = (standardization.apply(x) if standardization else x, dataset.y[rows])
+    return splits
+
+
+def _evaluate(model, x, y, batch_size):
+    values = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    return {name: float(value) for name, value in values.items()}
+
+
+def _callbacks(config, run_dir, verbose):
+    callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY)),
+        # The latest best model, so a crashed run still leaves a usable model behind.
+        keras.callbacks.ModelCheckpoint(str(run_dir / runs.CHECKPOINT), save_best_only=True),
+    ]
+    stopping = config.training.early_stopping
+    if stopping is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=stopping.monitor, patience=stopping.patience,
+            min_delta=stopping.min_delta, restore_best_weights=True,
+        ))
+    if verbose:
+        callbacks.append(EpochProgress(config.training.epochs))
+    return callbacks
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One Keras progress bar over epochs, showing the latest training and validation logs.
+
+    Args:
+        epochs: int, the most epochs the run can take (the bar's length).
+    """
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_train_begin(self, logs=None):
+        self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
+        self.epochs_done = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.bar.stateful_metrics = set(logs)  # show each epoch's value, not a running mean
+        self.epochs_done = epoch + 1
+        self.bar.update(self.epochs_done, values=list(logs.items()))
+
+    def on_train_end(self, logs=None):
+        # Early stopping ends the bar before `epochs`: close it on the epoch reached.
+        self.bar.update(self.epochs_done, finalize=True)
