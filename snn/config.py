@@ -38,7 +38,7 @@ class DataConfig:
     Attributes:
         source: a name from `snn.data.list_sources()`.
         options: the source's own arguments (e.g. `name`, `path`, `label`), written in the
-            same mapping as the fields below.
+            same mapping as the fields below; defaults filled in.
         validation_fraction: share of all examples held out for early stopping.
         test_fraction: share of all examples held out for the final test metrics.
         standardize: how inputs are standardized with training-split statistics (SNNs
@@ -66,18 +66,13 @@ class ModelConfig:
 
     Attributes:
         name: a name from `snn.models.list_models()`.
-        arguments: the builder's arguments except `input_shape` and `num_outputs`, which
-            come from the data; written in the same mapping as `name`.
+        arguments: the builder's arguments except `input_shape`, `num_outputs` and `seed`,
+            which the trainer supplies; written in the same mapping as `name`; defaults
+            filled in.
     """
 
     name: str = "snn_mlp"
     arguments: dict = dataclasses.field(default_factory=dict)
-
-    def argument(self, name):
-        """The value of a builder argument: the one given, else the builder's default."""
-        if name in self.arguments:
-            return self.arguments[name]
-        return model_arguments(self.name)[name][1]
 
 
 @dataclasses.dataclass
@@ -238,19 +233,27 @@ def _parse_section(cls, raw, prefix):
     return cls(**_parse_fields(cls, raw, prefix))
 
 
-def _parse_fields(cls, raw, prefix, extras=frozenset()):
+def _parse_fields(cls, raw, prefix, extras=(), extras_field=None):
+    """Parse the dataclass fields of a section; `extras` are other keys allowed beside them,
+    collected by the caller into `extras_field` (which is not a key itself)."""
     hints = typing.get_type_hints(cls, include_extras=True)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name in raw or
-              f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    hints.pop(extras_field, None)
     for key in raw:
         if key not in hints and key not in extras:
             raise unknown_key(prefix + str(key), set(hints) | set(extras))
     values = {}
-    for name in fields:
-        key = prefix + name
-        if name not in raw:
-            raise ConfigError(f"{key}: missing; expected {describe(hints[name])}", key=key)
-        values[name] = _parse_value(raw[name], hints[name], key)
+    for field in dataclasses.fields(cls):
+        if field.name == extras_field:
+            continue
+        key, annotation = prefix + field.name, hints[field.name]
+        if field.name in raw:
+            values[field.name] = _parse_value(raw[field.name], annotation, key)
+        elif dataclasses.is_dataclass(annotation):
+            # An absent section still needs its registered function's defaults.
+            values[field.name] = _parse_section(annotation, {}, key + ".")
+        elif field.default is dataclasses.MISSING and \
+                field.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{key}: missing; expected {describe(annotation)}", key=key)
     return values
 
 
@@ -268,7 +271,7 @@ def _parse_with_extras(cls, raw, prefix, extras_field, spec):
     """Parse a section whose keys are its own fields plus a registered function's arguments."""
     own = {k: v for k, v in raw.items() if k not in spec}
     extras = {k: v for k, v in raw.items() if k in spec}
-    values = _parse_fields(cls, own, prefix, extras=set(spec))
+    values = _parse_fields(cls, own, prefix, extras=spec, extras_field=extras_field)
     values[extras_field] = check_arguments(spec, extras, prefix.rstrip("."))
     section = cls(**values)
     if cls is DataConfig and section.validation_fraction + section.test_fraction >= 1.0:
@@ -379,17 +382,10 @@ def to_dict(config):
         dict that `parse_config` accepts and turns back into an equal config.
     """
     data = dataclasses.asdict(config)
-    data["data"] = {"source": config.data.source, **_filled(
-        signature_spec(get_source(config.data.source)), config.data.options),
-        **{k: v for k, v in data["data"].items() if k not in ("source", "options")}}
-    data["model"] = {"name": config.model.name, **_filled(
-        model_arguments(config.model.name), config.model.arguments)}
+    data["data"] = {"source": data["data"].pop("source"), **data["data"].pop("options"),
+                    **data["data"]}
+    data["model"] = {"name": config.model.name, **config.model.arguments}
     return _plain(data)
-
-
-def _filled(spec, given):
-    """Arguments with the function's defaults filled in (required ones are always given)."""
-    return {name: given.get(name, default) for name, (_, default) in spec.items()}
 
 
 def _plain(value):

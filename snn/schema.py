@@ -257,7 +257,7 @@ def check_arguments(spec, values, prefix):
         prefix: the key path of the mapping, e.g. "model", for error messages.
 
     Returns:
-        dict: the converted arguments the user gave (defaults are not filled in).
+        dict: every argument, converted; the ones not given take their defaults.
 
     Raises:
         ConfigError: an unknown key, a wrong type, an out-of-range value or a missing
@@ -270,5 +270,5 @@ def check_arguments(spec, values, prefix):
         if default is inspect.Parameter.empty and name not in values:
             raise ConfigError(f"{prefix}.{name}: missing; expected {describe(annotation)}",
                               key=f"{prefix}.{name}")
-    return {name: check(value, spec[name][0], f"{prefix}.{name}")
-            for name, value in values.items()}
+    return {name: check(values.get(name, default), annotation, f"{prefix}.{name}")
+            for name, (annotation, default) in spec.items()}

@@ -53,7 +53,7 @@ def train(config, run_dir=None, verbose=1):
     """
     # Seed Python, NumPy and the backend, so the same config gives the same run.
     keras.utils.set_random_seed(config.seed)
-    activation = config.model.argument("output_activation")
+    activation = config.model.arguments["output_activation"]
 
     with device_scope(config.training.device):
         # --- data: split, then standardize with training statistics only ---
@@ -128,7 +128,7 @@ def evaluate(run_dir):
         raise RunDirError(f"{run_dir}: not a completed run (no {runs.METRICS}); "
                           "train it with `snn train` first")
     config = load_config(run_dir / runs.CONFIG)
-    dataset = load_dataset(config.data, config.model.argument("output_activation"))
+    dataset = load_dataset(config.data, config.model.arguments["output_activation"])
     with np.load(run_dir / runs.SPLITS, allow_pickle=False) as saved:
         indices = {split: saved[split] for split in SPLITS}
     standardization = (None if config.data.standardize == "none" else

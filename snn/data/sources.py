@@ -151,14 +151,14 @@ def load_csv(
         row, column = _first_non_number(features)
         raise DataError(
             f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
-            f"{features[row, column]!r}; expected a number"
+            f"{str(features[row, column])!r}; expected a number"
         ) from None
     bad = ~np.isfinite(x)
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise DataError(
             f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
-            f"{features[row, column]!r}; features must be finite (remove or impute it)"
+            f"{str(features[row, column])!r}; features must be finite (remove or impute it)"
         )
     return x, _numbers_if_possible(labels)
 

@@ -1,0 +1,126 @@
+"""Experiment configs: strict, helpful validation; YAML read safely; --set overrides."""
+
+from pathlib import Path
+
+import pytest
+
+from snn.config import load_config, parse_config, save_config, to_dict
+from snn.errors import ConfigError
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("**/*.yaml"))
+
+MINIMAL = "name: t\n"
+
+
+def _write(tmp_path, text, name="experiment.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _error(tmp_path, text, overrides=()):
+    with pytest.raises(ConfigError) as error:
+        load_config(_write(tmp_path, text), overrides)
+    return str(error.value)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_loads_and_says_how_to_run_it(path):
+    config = load_config(path)
+    first_line = path.read_text().splitlines()[0]
+    assert first_line.startswith("# ") and f"snn train configs/{path.name}" in first_line
+    assert "on 2 CPU cores;" in first_line  # how long it takes, then what to expect
+    assert config.name == path.stem
+
+
+def test_defaults_fill_a_minimal_config(tmp_path):
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert config.data.source == "sklearn"
+    assert config.model.name == "snn_mlp"
+    assert config.model.arguments["depth"] == 8
+    assert config.training.early_stopping.patience == 10
+
+
+def test_scientific_notation_is_a_number(tmp_path):
+    config = load_config(_write(tmp_path, MINIMAL + "training: {learning_rate: 1e-3}\n"))
+    assert config.training.learning_rate == 0.001
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("training: {learnig_rate: 0.1}",
+     "training.learnig_rate: unknown key; did you mean 'learning_rate'?"),
+    ("seeed: 1", "seeed: unknown key; did you mean 'seed'?"),
+    ("model: {name: snn_mlp, dept: 4}", "model.dept: unknown key; did you mean 'depth'?"),
+    ("data: {source: sklearn, nmae: iris}", "data.nmae: unknown key; did you mean 'name'?"),
+    ("training: {early_stopping: {patiense: 3}}",
+     "training.early_stopping.patiense: unknown key; did you mean 'patience'?"),
+])
+def test_unknown_keys_are_named_with_the_closest_known_key(tmp_path, text, expected):
+    message = _error(tmp_path, MINIMAL + text + "\n")
+    assert message.startswith(f"{tmp_path / 'experiment.yaml'}: {expected}")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("model: {dropout_rate: 1.0}",
+     "model.dropout_rate: got 1.0 (number); expected a number in [0.0, 1.0)"),
+    ("model: {depth: 0}", "model.depth: got 0 (integer); expected an integer >= 1"),
+    ("training: {batch_size: -5}",
+     "training.batch_size: got -5 (integer); expected an integer >= 1"),
+    ("training: {learning_rate: fast}",
+     "training.learning_rate: got 'fast' (string); expected a number > 0.0"),
+    ("training: {epochs: 10.5}", "training.epochs: got 10.5 (number); expected an integer"),
+    ("training: {optimizer: sgdd}", "training.optimizer: got 'sgdd' (string); expected one of"),
+    ("training: {device: tpu}", "training.device: got 'tpu' (string); expected one of"),
+    ("data: {validation_fraction: 0.5, test_fraction: 0.5}",
+     "data.test_fraction: validation_fraction + test_fraction = 1; expected < 1"),
+    ("training: {loss: hinge_los}", "training.loss: got 'hinge_los'; expected a Keras loss"),
+    ("model: {name: resnet}", "model.name: unknown model 'resnet'; known models: snn_cnn"),
+    ("data: {source: parquet}", "data.source: unknown source 'parquet'; known sources: csv"),
+    ("training: 3", "training: got 3; expected a mapping"),
+])
+def test_wrong_types_and_ranges_name_key_value_and_expectation(tmp_path, text, expected):
+    assert expected in _error(tmp_path, MINIMAL + text + "\n")
+
+
+def test_missing_name_is_reported(tmp_path):
+    assert "name: missing; expected a name of letters" in _error(tmp_path, "seed: 1\n")
+
+
+def test_duplicate_keys_are_an_error(tmp_path):
+    message = _error(tmp_path, MINIMAL + "seed: 1\nseed: 2\n")
+    assert "line 3, column 1: duplicate key 'seed' (first at line 2)" in message
+
+
+def test_python_object_tags_are_refused(tmp_path):
+    message = _error(tmp_path, MINIMAL + "seed: !!python/object/apply:os.system ['true']\n")
+    assert "could not determine a constructor for the tag" in message
+
+
+def test_tabs_are_reported_with_their_line(tmp_path):
+    assert "line 3" in _error(tmp_path, MINIMAL + "training:\n\tepochs: 3\n")
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="nope.yaml: config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_overrides_are_applied_and_validated(tmp_path):
+    path = _write(tmp_path, MINIMAL)
+    config = load_config(path, ["model.depth=16", "training.epochs=3",
+                                "model.units=[64, 32, 16, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8]"])
+    assert config.model.arguments["depth"] == 16
+    assert config.training.epochs == 3
+    message = _error(tmp_path, MINIMAL, ["training.learning_rate=-1"])
+    assert message.startswith("--set: training.learning_rate: got -1")
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        load_config(path, ["model.depth"])
+    assert _error(tmp_path, MINIMAL, ["training.epoch=3"]).startswith(
+        "--set: training.epoch: unknown key; did you mean 'epochs'?")
+
+
+def test_resolved_config_round_trips(tmp_path):
+    config = load_config(CONFIGS[0], ["training.epochs=7"])
+    save_config(config, tmp_path / "resolved.yaml")
+    assert load_config(tmp_path / "resolved.yaml") == config
+    assert parse_config(to_dict(config)) == config

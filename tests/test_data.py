@@ -1,0 +1,159 @@
+"""Data: sources (sklearn, CSV, NPZ), target encoding, splits and standardization."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from snn.config import DataConfig
+from snn.data import Standardization, load_dataset, resolve_data_path, split_indices
+from snn.data.sources import load_csv
+from snn.errors import ConfigError, DataError
+
+
+def _data(source, **options):
+    return DataConfig(source=source, options=options)
+
+
+@pytest.mark.parametrize("name, rows, features, classes", [
+    ("digits", 1797, 64, 10), ("breast_cancer", 569, 30, 2), ("wine", 178, 13, 3),
+    ("iris", 150, 4, 3),
+])
+def test_sklearn_sources_are_the_real_data_sets(name, rows, features, classes):
+    dataset = load_dataset(_data("sklearn", name=name), "softmax")
+    assert dataset.x.shape == (rows, features) and dataset.x.dtype == np.float32
+    assert dataset.num_outputs == classes
+    assert sorted(np.unique(dataset.y)) == list(range(classes))
+
+
+def test_sigmoid_targets_are_a_0_1_column_and_need_two_classes():
+    dataset = load_dataset(_data("sklearn", name="breast_cancer"), "sigmoid")
+    assert dataset.y.shape == (569, 1) and dataset.num_outputs == 1
+    assert dataset.y.sum() == 357  # benign cases, encoded as class 1
+    with pytest.raises(DataError, match="a sigmoid output needs 2 classes, the targets have 3"):
+        load_dataset(_data("sklearn", name="iris"), "sigmoid")
+
+
+def test_linear_targets_are_float_columns():
+    dataset = load_dataset(_data("sklearn", name="iris"), "linear")
+    assert dataset.y.dtype == np.float32 and dataset.num_outputs == 1 and dataset.classes is None
+
+
+def test_reshape_turns_rows_into_images_and_checks_the_size():
+    data = DataConfig(options={"name": "digits"}, reshape=[8, 8, 1])
+    assert load_dataset(data, "softmax").x.shape == (1797, 8, 8, 1)
+    with pytest.raises(DataError, match=r"data.reshape: got \[8, 8, 2\] \(128 values\); each "
+                                        "example has 64 values"):
+        load_dataset(DataConfig(options={"name": "digits"}, reshape=[8, 8, 2]), "softmax")
+
+
+def test_splits_are_disjoint_complete_stratified_and_fixed_by_seed():
+    y = np.repeat([0, 1, 2], [500, 300, 200])
+    splits = split_indices(len(y), 0.15, 0.2, seed=3, stratify=y)
+    together = np.concatenate(list(splits.values()))
+    assert sorted(together) == list(range(1000))
+    assert [len(splits[s]) for s in ("train", "validation", "test")] == [650, 150, 200]
+    for rows in splits.values():  # class proportions 0.5 / 0.3 / 0.2 kept in every split
+        np.testing.assert_allclose(np.bincount(y[rows]) / len(rows), [0.5, 0.3, 0.2], atol=0.01)
+    again = split_indices(len(y), 0.15, 0.2, seed=3, stratify=y)
+    assert all(np.array_equal(splits[s], again[s]) for s in splits)
+    other = split_indices(len(y), 0.15, 0.2, seed=4, stratify=y)
+    assert not np.array_equal(splits["test"], other["test"])
+
+
+def test_stratifying_a_class_too_small_to_split_is_a_data_error():
+    with pytest.raises(DataError, match="cannot split 10 examples"):
+        split_indices(10, 0.15, 0.2, seed=0, stratify=np.array([0] * 9 + [1]))
+
+
+def test_standardization_uses_training_statistics_only(tmp_path):
+    rng = np.random.default_rng(0)
+    train = rng.normal(5.0, 3.0, (2000, 4)).astype(np.float32)
+    test = rng.normal(-5.0, 3.0, (10, 4)).astype(np.float32)
+    stats = Standardization.fit(train)
+    standardized = stats.apply(train)
+    np.testing.assert_allclose(standardized.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(standardized.std(axis=0), 1, atol=1e-5)
+    np.testing.assert_allclose(stats.apply(test), (test - train.mean(0)) / train.std(0),
+                               rtol=1e-4)
+    stats.save(tmp_path / "s.npz")
+    np.testing.assert_array_equal(Standardization.load(tmp_path / "s.npz").apply(test),
+                                  stats.apply(test))
+
+
+def test_global_standardization_uses_one_mean_and_scale():
+    x = np.array([[0.0, 2.0], [4.0, 6.0]], dtype=np.float32)  # mean 3, std sqrt(5)
+    stats = Standardization.fit(x, "global")
+    np.testing.assert_allclose(stats.apply(x), (x - 3.0) / np.sqrt(5.0), rtol=1e-6)
+
+
+def test_csv_with_header_label_by_name(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n")
+    x, y = load_csv(path, label="kind")
+    np.testing.assert_array_equal(x, [[1, 2], [3, 4], [5, 6]])
+    assert list(y) == ["cat", "dog", "cat"]
+
+
+def test_gzipped_csv_without_header_label_by_index(tmp_path):
+    path = tmp_path / "t.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("7,1,2\n10,3,4\n")
+    x, y = load_csv(path, label=0)
+    np.testing.assert_array_equal(x, [[1, 2], [3, 4]])
+    assert list(y) == [7, 10] and y.dtype == np.int64  # numeric labels sort as numbers
+
+
+@pytest.mark.parametrize("text, label, error, message", [
+    ("a,b,c\n1,oops,0\n", "c", DataError, "line 2, column 'b': got 'oops'; expected a number"),
+    ("a,b,c\n1,nan,0\n", "c", DataError, "line 2, column 'b': got 'nan'; features must be finite"),
+    ("a,b,c\n1,2,0\n1,2\n", "c", DataError, "line 3 has 2 columns; expected 3"),
+    ("", -1, DataError, "the file is empty"),
+    ("a,b,c\n1,2,0\n", "d", ConfigError, "data.label: .* has no column 'd'; columns: a, b, c"),
+    ("1,2,0\n", "c", ConfigError, "has no header line; give the label column's index"),
+    ("1,2,0\n", 5, ConfigError, r"data.label: got column 5; .* has 3 columns"),
+])
+def test_csv_errors_name_the_line_and_column(tmp_path, text, label, error, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(error, match=message):
+        load_csv(path, label=label)
+
+
+def test_missing_file_names_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SNN_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataError, match=f"data.path: file not found: {tmp_path}/nope.csv"):
+        load_dataset(_data("csv", path="nope.csv"), "softmax")
+
+
+def test_relative_paths_resolve_against_data_dir_then_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SNN_DATA_DIR", str(tmp_path / "env"))
+    assert resolve_data_path("x.csv") == tmp_path / "env" / "x.csv"
+    assert resolve_data_path("x.csv", tmp_path / "cfg") == tmp_path / "cfg" / "x.csv"
+    assert resolve_data_path(tmp_path / "abs.csv") == tmp_path / "abs.csv"
+
+
+def test_npz_source_reads_arrays_without_pickle(tmp_path):
+    np.savez(tmp_path / "d.npz", x=np.ones((6, 2, 2)), y=np.array([0, 1] * 3))
+    dataset = load_dataset(_data("npz", path=str(tmp_path / "d.npz")), "softmax")
+    assert dataset.x.shape == (6, 2, 2) and dataset.num_outputs == 2
+    with pytest.raises(DataError, match="no array named 'labels'; arrays in the file: x, y"):
+        load_dataset(_data("npz", path=str(tmp_path / "d.npz"), y_key="labels"), "softmax")
+
+
+def test_real_htru2_csv(shared_data):
+    # ../shared/data/README.md: 17,898 candidates, 1,639 pulsars, 8 features, header line.
+    dataset = load_dataset(_data("csv", path=str(shared_data / "htru2" / "HTRU_2.csv"),
+                                 label="C"), "sigmoid")
+    assert dataset.x.shape == (17898, 8)
+    assert dataset.y.sum() == 1639
+
+
+def test_real_mnist_subset_gzipped_csv_without_header(shared_data):
+    # README: 5,000 images, 784 pixel columns then the label, no header; 500 per digit.
+    dataset = load_dataset(_data("csv", path=str(shared_data / "mnist" / "mnist_5k.csv.gz")),
+                           "softmax")
+    assert dataset.x.shape == (5000, 784)
+    assert dataset.classes == list(range(10))
+    assert np.bincount(dataset.y).tolist() == [500] * 10
+    assert dataset.x.min() == 0 and dataset.x.max() == 255

@@ -1,0 +1,136 @@
+"""The SNN recipe: LeCun kernels, zero biases, alpha dropout, and self-normalization at init."""
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from snn.data import Standardization
+from snn.layers import SeedStream
+from snn.models import build_model
+
+
+def _kernels(model):
+    return {layer.name: layer.kernel.numpy() for layer in model.layers
+            if hasattr(layer, "kernel")}
+
+
+def _fan_in(kernel):
+    # Dense: (in, out); Conv2D: (kh, kw, in_channels, filters).
+    return int(np.prod(kernel.shape[:-1]))
+
+
+def _variance_tolerance(kernel, relative_variance_of_square):
+    """3% as asked, or 3 standard errors of the sample variance for small kernels.
+
+    For N weights, the sample mean of w^2 has relative standard error
+    sqrt(Var(w^2) / E[w^2]^2 / N); for U(-l, l) Var(w^2) / E[w^2]^2 = 4/5.
+    """
+    return max(0.03, 3 * np.sqrt(relative_variance_of_square / kernel.size))
+
+
+@pytest.fixture(scope="module")
+def builder_models():
+    return [
+        build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=3, units=512, seed=0),
+        build_model("snn_cnn", input_shape=(8, 8, 1), num_outputs=10, filters=[32, 64],
+                    dense_units=[256], seed=0),
+    ]
+
+
+def test_lecun_uniform_kernels_are_bounded_with_variance_one_over_fan_in(builder_models):
+    for model in builder_models:
+        for name, kernel in _kernels(model).items():
+            fan_in = _fan_in(kernel)
+            assert np.abs(kernel).max() <= np.sqrt(3 / fan_in), name
+            scaled_variance = kernel.var() * fan_in
+            assert scaled_variance == pytest.approx(1, abs=_variance_tolerance(kernel, 0.8)), name
+
+
+def test_lecun_normal_kernels_have_variance_one_over_fan_in():
+    model = build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=2, units=512,
+                        kernel_initializer="lecun_normal", seed=0)
+    for name, kernel in _kernels(model).items():
+        # Var(w^2) / E[w^2]^2 is 2 for a normal; truncation at 2 sigma only lowers it.
+        tolerance = _variance_tolerance(kernel, 2.0)
+        assert kernel.var() * _fan_in(kernel) == pytest.approx(1, abs=tolerance), name
+
+
+def test_biases_start_at_zero(builder_models):
+    for model in builder_models:
+        for layer in model.layers:
+            if hasattr(layer, "bias"):
+                assert not np.any(layer.bias.numpy()), layer.name
+
+
+def test_every_hidden_layer_is_selu_and_head_is_not(builder_models):
+    for model in builder_models:
+        for layer in model.layers:
+            if hasattr(layer, "kernel"):
+                expected = "softmax" if layer.name == "output" else "selu"
+                assert layer.activation.__name__ == expected, layer.name
+
+
+def test_same_shape_kernels_differ_and_seed_fixes_them():
+    def kernels(seed):
+        model = build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=3,
+                            units=256, seed=seed)
+        return _kernels(model)
+
+    first = kernels(0)
+    assert first["dense_2"].shape == first["dense_3"].shape
+    assert not np.array_equal(first["dense_2"], first["dense_3"])
+    again = kernels(0)
+    assert all(np.array_equal(first[name], again[name]) for name in first)
+    assert not np.array_equal(first["dense_2"], kernels(1)["dense_2"])
+
+
+def test_seed_stream_gives_distinct_reproducible_seeds():
+    seeds = [SeedStream(7).next() for _ in range(2)]
+    assert seeds[0] == seeds[1]
+    stream = SeedStream(7)
+    assert len({stream.next() for _ in range(100)}) == 100
+    assert SeedStream(None).next() is None
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2, 0.5])
+def test_alpha_dropout_keeps_zero_mean_and_unit_variance(rate):
+    # 10^6 samples: the standard error of the mean is ~0.001 and of the variance ~0.002 even
+    # at rate 0.5 (fourth moment ~5), so 0.01 is a margin of about 5 standard errors.
+    x = np.random.default_rng(0).standard_normal((1000, 1000)).astype("float32")
+    layer = keras.layers.AlphaDropout(rate, seed=1)
+    y = keras.ops.convert_to_numpy(layer(x, training=True))
+    # Dropped units sit at the saturation value a * alpha' + b, alpha' = -scale * alpha
+    # (paper, Section 3, "Alpha-dropout"); the fraction's standard error is <= 0.0005.
+    alpha_prime = -1.6732632423543772 * 1.0507009873554805
+    a = ((1 - rate) * (1 + rate * alpha_prime**2)) ** -0.5
+    saturated = np.isclose(y, a * alpha_prime - a * alpha_prime * rate, atol=1e-6)
+    assert saturated.mean() == pytest.approx(rate, abs=0.005)
+    assert y.mean() == pytest.approx(0.0, abs=0.01)
+    assert y.var() == pytest.approx(1.0, abs=0.01)
+    assert np.array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), x)
+
+
+def test_recipe_puts_alpha_dropout_after_every_hidden_layer_only_when_rate_positive():
+    model = build_model("snn_mlp", input_shape=(8,), num_outputs=3, depth=3, units=16,
+                        dropout_rate=0.1, seed=0)
+    dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.AlphaDropout)]
+    assert [layer.name for layer in dropouts] == ["dense_1_dropout", "dense_2_dropout",
+                                                  "dense_3_dropout"]
+    assert all(layer.rate == 0.1 for layer in dropouts)
+    plain = build_model("snn_mlp", input_shape=(8,), num_outputs=3, depth=3, units=16, seed=0)
+    assert not any(isinstance(layer, keras.layers.AlphaDropout) for layer in plain.layers)
+
+
+def test_32_layer_snn_keeps_activations_near_zero_mean_unit_variance_at_init():
+    # Paper, Theorem 1: with omega ~ 0 and tau ~ 1 (LeCun init) the SELU moment mapping has
+    # an attracting fixed point at (0, 1), so the statistics stay there at every depth.
+    x = load_digits().data.astype("float32")
+    x = Standardization.fit(x).apply(x)  # real, standardized inputs
+    model = build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=32, units=256,
+                        seed=0)
+    hidden = [model.get_layer(f"dense_{i}").output for i in range(1, 33)]
+    activations = keras.Model(model.inputs, hidden).predict(x, verbose=0)
+    for depth, values in enumerate(activations, start=1):
+        assert values.mean() == pytest.approx(0.0, abs=0.1), f"layer {depth} mean"
+        assert values.var() == pytest.approx(1.0, abs=0.15), f"layer {depth} variance"

@@ -1,0 +1,120 @@
+"""Every registered builder: builds, runs, trains every weight, and survives save/load."""
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from snn.errors import ConfigError
+from snn.models import build_model, list_models, model_arguments
+
+# (8, 8, 1) fits every builder: the MLP flattens images, the CNN convolves them.
+INPUT_SHAPE = (8, 8, 1)
+
+
+def _small(name, **extra):
+    return build_model(name, input_shape=INPUT_SHAPE, num_outputs=3, seed=0,
+                       dropout_rate=0.05, **extra)
+
+
+def _batch():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((16, *INPUT_SHAPE)).astype("float32"), rng.integers(0, 3, 16)
+
+
+def test_registry_lists_the_snn_builders():
+    assert {"snn_mlp", "snn_cnn"} <= set(list_models())
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_builder_runs_forward_without_nan(name):
+    x, _ = _batch()
+    y = keras.ops.convert_to_numpy(_small(name)(x, training=True))
+    assert y.shape == (16, 3)
+    assert np.all(np.isfinite(y))
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)  # softmax head
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_one_training_step_updates_every_weight(name):
+    model = _small(name)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    model.train_on_batch(*_batch())
+    for weight, old in zip(model.trainable_weights, before):
+        # Plain SGD changes a weight exactly when its gradient is non-zero.
+        assert not np.array_equal(weight.numpy(), old), f"{weight.path} got no gradient"
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_builder_offers_the_snn_recipe_arguments_with_snn_defaults(name):
+    defaults = {argument: default for argument, (_, default) in model_arguments(name).items()}
+    assert defaults["dropout_rate"] == 0.0
+    assert defaults["kernel_initializer"] == "lecun_uniform"
+    assert defaults["output_activation"] == "softmax"
+    assert not {"input_shape", "num_outputs", "seed"} & set(defaults)  # the trainer's
+
+
+def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_path):
+    x, _ = _batch()
+    np.save(tmp_path / "x.npy", x)
+    for name in list_models():
+        model = _small(name)
+        model.save(tmp_path / f"{name}.keras")
+        np.save(tmp_path / f"{name}.expected.npy", model.predict(x, verbose=0))
+    # No custom_objects and safe mode: only registered, serializable layers may be used.
+    script = (
+        "import sys, numpy as np, keras\n"
+        "x = np.load(sys.argv[1] + '/x.npy')\n"
+        "for name in sys.argv[2:]:\n"
+        "    model = keras.saving.load_model(f'{sys.argv[1]}/{name}.keras', safe_mode=True)\n"
+        "    np.save(f'{sys.argv[1]}/{name}.loaded.npy', model.predict(x, verbose=0))\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path), *list_models()], check=True,
+                   capture_output=True, timeout=300)
+    for name in list_models():
+        expected = np.load(tmp_path / f"{name}.expected.npy")
+        assert np.array_equal(np.load(tmp_path / f"{name}.loaded.npy"), expected), name
+
+
+def test_mlp_takes_one_width_per_layer():
+    model = build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=3,
+                        units=[32, 16, 8])
+    assert [model.get_layer(f"dense_{i}").units for i in (1, 2, 3)] == [32, 16, 8]
+    with pytest.raises(ConfigError, match=r"model.units: got 2 widths \[32, 16\]; expected "
+                                          r"one per layer \(3\)"):
+        build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=3, units=[32, 16])
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "linear"])
+def test_output_activation_sets_the_head(activation):
+    model = build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=1, units=8,
+                        output_activation=activation)
+    assert model.get_layer("output").activation.__name__ == activation
+
+
+def test_unknown_model_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; known models: snn_cnn, "
+                                          "snn_mlp"):
+        build_model("snn_mpl", input_shape=(4,), num_outputs=2)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"depth": 0}, r"model.depth: got 0 \(integer\); expected an integer >= 1"),
+    ({"dropout_rate": 1.0}, r"model.dropout_rate: got 1.0 \(number\); expected a number in "
+                            r"\[0.0, 1.0\)"),
+    ({"dept": 2}, "model.dept: unknown key; did you mean 'depth'"),
+    ({"kernel_initializer": "glorot_uniform"},
+     "model.kernel_initializer: got 'glorot_uniform'.*'lecun_uniform', 'lecun_normal'"),
+])
+def test_builder_arguments_are_validated(arguments, message):
+    with pytest.raises(ConfigError, match=message):
+        build_model("snn_mlp", input_shape=(4,), num_outputs=2, **arguments)
+
+
+def test_cnn_explains_a_flat_input_shape():
+    with pytest.raises(ConfigError, match=r"snn_cnn expects \(height, width, channels\): "
+                                          "set data.reshape"):
+        build_model("snn_cnn", input_shape=(64,), num_outputs=10)

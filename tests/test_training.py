@@ -1,0 +1,120 @@
+"""The trainer: complete run directories, reproducible evaluation, nothing left on errors."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from snn import runs
+from snn.config import parse_config
+from snn.errors import DataError, DeviceError, RunDirError
+from snn.training import evaluate, train
+
+RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
+             "splits.npz", "standardization.npz"}
+
+
+def _config(**sections):
+    raw = {"name": "t", "seed": 0,
+           "data": {"source": "sklearn", "name": "iris"},
+           "model": {"name": "snn_mlp", "depth": 2, "units": 16, "dropout_rate": 0.05},
+           "training": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05}}
+    for section, values in sections.items():  # merge; a value of None removes the key
+        merged = {**raw.get(section, {}), **values}
+        raw[section] = {key: value for key, value in merged.items() if value is not None}
+    return parse_config(raw)
+
+
+def test_train_writes_a_complete_run_and_evaluate_reproduces_it(tmp_path):
+    metrics = train(_config(), tmp_path / "run", verbose=0)
+    run = tmp_path / "run"
+    assert {p.name for p in run.iterdir()} == RUN_FILES
+    saved = json.loads((run / "metrics.json").read_text())
+    assert set(saved) == {"test", "validation", "epochs_run", "train_seconds",
+                          "samples_per_second"}
+    assert set(saved["test"]) == {"loss", "accuracy"}
+    assert saved["epochs_run"] == 3
+    history = (run / "history.csv").read_text().splitlines()
+    assert history[0].split(",") == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(history) == 4
+    assert yaml.safe_load((run / "config.yaml").read_text())["training"]["epochs"] == 3
+    assert json.loads((run / "environment.json").read_text())["backend"] == "tensorflow"
+    # iris, 150 rows; scikit-learn rounds held-out sizes up: test ceil(0.2 * 150) = 30,
+    # validation ceil(0.15 / 0.8 * 120) = ceil(22.5) = 23, training the remaining 97.
+    assert [len(np.load(run / "splits.npz")[s]) for s in ("train", "validation", "test")] \
+        == [97, 23, 30]
+    assert saved["samples_per_second"] == pytest.approx(
+        3 * 97 / saved["train_seconds"], rel=0.01)
+    assert evaluate(run) == metrics["test"] == saved["test"]
+
+
+def test_same_config_and_seed_give_identical_test_metrics(tmp_path):
+    first = train(_config(), tmp_path / "a", verbose=0)
+    second = train(_config(), tmp_path / "b", verbose=0)
+    assert first["test"] == second["test"]
+
+
+def test_binary_classification_reports_auc(tmp_path):
+    config = _config(data={"name": "breast_cancer"},
+                     model={"output_activation": "sigmoid"})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert set(metrics["test"]) == {"loss", "accuracy", "auc"}
+    assert 0.5 < metrics["test"]["auc"] <= 1.0
+
+
+def test_regression_with_a_linear_head(tmp_path):
+    metrics = train(_config(model={"output_activation": "linear"}), tmp_path / "r", verbose=0)
+    assert set(metrics["test"]) == {"loss", "mean_absolute_error"}
+
+
+def test_cnn_on_digits_images(tmp_path):
+    config = _config(data={"name": "digits", "reshape": [8, 8, 1], "standardize": "global"},
+                     model={"name": "snn_cnn", "filters": [8], "dense_units": [16],
+                            "dropout_rate": 0.0, "depth": None, "units": None})
+    metrics = train(config, tmp_path / "cnn", verbose=0)
+    assert metrics["test"]["accuracy"] > 0.5  # 10 classes: chance is 0.1
+
+
+def test_early_stopping_restores_the_best_epoch(tmp_path):
+    config = _config(training={"epochs": 40, "learning_rate": 0.5,
+                               "early_stopping": {"patience": 2}})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    history = np.genfromtxt(tmp_path / "run" / "history.csv", delimiter=",", names=True)
+    assert metrics["epochs_run"] == len(history) < 40
+    assert metrics["validation"]["loss"] == pytest.approx(history["val_loss"].min(), rel=1e-4)
+
+
+def test_data_errors_leave_no_run_directory(tmp_path):
+    config = _config(data={"source": "csv", "path": str(tmp_path / "missing.csv"),
+                           "name": None})
+    with pytest.raises(DataError, match="missing.csv"):
+        train(config, tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_completed_run_is_not_overwritten(tmp_path):
+    train(_config(), tmp_path / "run", verbose=0)
+    with pytest.raises(RunDirError, match="already holds a completed run"):
+        train(_config(), tmp_path / "run", verbose=0)
+
+
+def test_evaluate_refuses_an_unfinished_run(tmp_path):
+    (tmp_path / "half").mkdir()
+    with pytest.raises(RunDirError, match="not a completed run"):
+        evaluate(tmp_path / "half")
+
+
+def test_asking_for_a_gpu_without_one_is_a_clear_error(tmp_path):
+    with pytest.raises(DeviceError, match="training.device: got 'gpu', but the tensorflow "
+                                          "backend sees no GPU"):
+        train(_config(training={"device": "gpu"}), tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
+
+
+def test_default_run_directory_is_named_after_the_experiment(tmp_path):
+    config = _config(output={"dir": str(tmp_path / "runs")})
+    first = runs.create_run_dir(config)
+    second = runs.create_run_dir(config)
+    assert first.parent == tmp_path / "runs" and first.name.startswith("t-")
+    assert first != second
