@@ -225,11 +225,12 @@ def _parse_section(cls, raw, prefix):
         raise ConfigError(f"{where}: got {raw!r}; expected a mapping of keys to values",
                           key=prefix.rstrip(".") or None)
     if cls is DataConfig:
+        source = check(raw.get("source", "sklearn"), str, prefix + "source")
         return _parse_with_extras(cls, raw, prefix, "options",
-                                  signature_spec(get_source(raw.get("source", "sklearn"))))
+                                  signature_spec(get_source(source)))
     if cls is ModelConfig:
-        return _parse_with_extras(cls, raw, prefix, "arguments",
-                                  model_arguments(raw.get("name", "snn_mlp")))
+        name = check(raw.get("name", "snn_mlp"), str, prefix + "name")
+        return _parse_with_extras(cls, raw, prefix, "arguments", model_arguments(name))
     return cls(**_parse_fields(cls, raw, prefix))
 
 

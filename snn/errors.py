@@ -30,5 +30,9 @@ class DeviceError(SNNError, RuntimeError):
     """The requested device is not available."""
 
 
+class TrainingError(SNNError, RuntimeError):
+    """Training failed in a way the config can fix, e.g. the loss diverged to NaN."""
+
+
 class RunDirError(SNNError, OSError):
     """A run directory cannot be used: already holds a finished run, or is incomplete."""

@@ -16,7 +16,7 @@ from snn import runs
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, load_dataset, split_indices
 from snn.devices import device_scope
-from snn.errors import RunDirError
+from snn.errors import RunDirError, TrainingError
 from snn.models import build_model
 
 # The loss and metrics that fit each output activation, unless the config names its own.
@@ -44,6 +44,8 @@ def train(config, run_dir=None, verbose=1):
         ConfigError, DataError, DeviceError: the config, data or device is unusable (nothing
             is written then).
         RunDirError: `run_dir` already holds a completed run or cannot be created.
+        TrainingError: the loss became NaN or infinite; the run is left without
+            `metrics.json`.
 
     Example:
     >>> from snn.config import load_config
@@ -91,6 +93,7 @@ def train(config, run_dir=None, verbose=1):
             verbose=0,
         )
         train_seconds = time.perf_counter() - started
+        _check_finite(history)
 
         # --- evaluate and save; metrics.json last marks the run complete ---
         results = {split: _evaluate(model, *splits[split], config.training.batch_size)
@@ -137,6 +140,16 @@ def evaluate(run_dir):
     # Safe mode: a .keras file cannot run arbitrary code (e.g. Lambda layers) when loaded.
     model = keras.saving.load_model(run_dir / runs.MODEL, safe_mode=True)
     return _evaluate(model, x_test, y_test, config.training.batch_size)
+
+
+def _check_finite(history):
+    """TerminateOnNaN stops at the first NaN/inf loss; such a run must not look finished."""
+    losses = history.history["loss"]
+    if not np.isfinite(losses[-1]):
+        raise TrainingError(
+            f"training.learning_rate: the loss became {losses[-1]} in epoch {len(losses)} "
+            "(training diverged); lower the learning rate. The run is left unfinished."
+        )
 
 
 def _prepare_splits(dataset, indices, standardization):

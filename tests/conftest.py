@@ -13,9 +13,15 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture
 def shared_data():
-    """The real data sets of ../shared/data (see its README); CI has a copy beside the clone."""
+    """The real data sets of ../shared/data (see its README); CI has a copy beside the clone.
+
+    Skipped on a machine without them, but never in CI, where a missing copy is a failure.
+    """
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data not found at {SHARED_DATA}")
+        message = f"real data not found at {SHARED_DATA}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return SHARED_DATA
 
 

@@ -77,6 +77,7 @@ def test_unknown_keys_are_named_with_the_closest_known_key(tmp_path, text, expec
     ("model: {name: resnet}", "model.name: unknown model 'resnet'; known models: snn_cnn"),
     ("data: {source: parquet}", "data.source: unknown source 'parquet'; known sources: csv"),
     ("training: 3", "training: got 3; expected a mapping"),
+    ("model: {name: [snn_mlp]}", "model.name: got ['snn_mlp'] (list); expected a string"),
 ])
 def test_wrong_types_and_ranges_name_key_value_and_expectation(tmp_path, text, expected):
     assert expected in _error(tmp_path, MINIMAL + text + "\n")

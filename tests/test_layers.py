@@ -111,6 +111,17 @@ def test_alpha_dropout_keeps_zero_mean_and_unit_variance(rate):
     assert np.array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), x)
 
 
+def test_alpha_dropout_trains_with_a_ragged_last_batch():
+    # 10 examples in batches of 4: the last batch has 2 rows, so the dropout mask must take
+    # its shape from the runtime batch (Keras >= 3.15, see pyproject.toml).
+    model = build_model("snn_mlp", input_shape=(3,), num_outputs=2, depth=2, units=8,
+                        dropout_rate=0.2, seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).standard_normal((10, 3)).astype("float32")
+    history = model.fit(x, np.arange(10) % 2, batch_size=4, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
 def test_recipe_puts_alpha_dropout_after_every_hidden_layer_only_when_rate_positive():
     model = build_model("snn_mlp", input_shape=(8,), num_outputs=3, depth=3, units=16,
                         dropout_rate=0.1, seed=0)

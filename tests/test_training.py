@@ -8,7 +8,7 @@ import yaml
 
 from snn import runs
 from snn.config import parse_config
-from snn.errors import DataError, DeviceError, RunDirError
+from snn.errors import DataError, DeviceError, RunDirError, TrainingError
 from snn.training import evaluate, train
 
 RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
@@ -91,6 +91,17 @@ def test_data_errors_leave_no_run_directory(tmp_path):
     with pytest.raises(DataError, match="missing.csv"):
         train(config, tmp_path / "run", verbose=0)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_diverged_run_is_an_error_and_not_marked_complete(tmp_path):
+    with pytest.raises(TrainingError, match="training diverged"):
+        train(_config(training={"learning_rate": 1e12}), tmp_path / "run", verbose=0)
+    assert not runs.is_complete(tmp_path / "run")
+
+
+def test_training_on_the_cpu_device(tmp_path):
+    metrics = train(_config(training={"device": "cpu"}), tmp_path / "run", verbose=0)
+    assert metrics["epochs_run"] == 3
 
 
 def test_a_completed_run_is_not_overwritten(tmp_path):
