@@ -59,6 +59,13 @@ class DataConfig:
     reshape: list[PositiveInt] | None = None
     data_dir: str | None = None
 
+    def __post_init__(self):
+        held_out = self.validation_fraction + self.test_fraction
+        if held_out >= 1.0:
+            raise ConfigError(
+                f"data.test_fraction: validation_fraction + test_fraction = {held_out:g}; "
+                "expected < 1 so that examples are left for training", key="data.test_fraction")
+
 
 @dataclasses.dataclass
 class ModelConfig:
@@ -124,6 +131,19 @@ class TrainingConfig:
     loss: str | None = None
     metrics: list[str] | None = None
     device: Literal["auto", "cpu", "gpu"] = "auto"
+
+    def __post_init__(self):
+        if self.loss is not None:
+            _check_keras_name("training.loss", self.loss, keras.losses.get, "loss")
+        for metric in self.metrics or []:
+            _check_keras_name("training.metrics", metric, keras.metrics.get, "metric")
+
+
+def _check_keras_name(key, name, lookup, kind):
+    try:
+        lookup(name)
+    except ValueError:
+        raise ConfigError(f"{key}: got {name!r}; expected a Keras {kind} name", key=key) from None
 
 
 @dataclasses.dataclass
@@ -212,11 +232,9 @@ def parse_config(raw, source="<config>"):
         ConfigError: the first problem found, as "<source>: <key.path>: <what is wrong>".
     """
     try:
-        config = _parse_section(ExperimentConfig, raw, "")
-        _check_keras_names(config)
+        return _parse_section(ExperimentConfig, raw, "")
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}", key=error.key) from None
-    return config
 
 
 def _parse_section(cls, raw, prefix):
@@ -274,28 +292,7 @@ def _parse_with_extras(cls, raw, prefix, extras_field, spec):
     extras = {k: v for k, v in raw.items() if k in spec}
     values = _parse_fields(cls, own, prefix, extras=spec, extras_field=extras_field)
     values[extras_field] = check_arguments(spec, extras, prefix.rstrip("."))
-    section = cls(**values)
-    if cls is DataConfig and section.validation_fraction + section.test_fraction >= 1.0:
-        raise ConfigError(
-            f"{prefix}test_fraction: validation_fraction + test_fraction = "
-            f"{section.validation_fraction + section.test_fraction:g}; expected < 1 so that "
-            "examples are left for training", key=f"{prefix}test_fraction")
-    return section
-
-
-def _check_keras_names(config):
-    training = config.training
-    for key, names, getter in (("loss", [training.loss], keras.losses.get),
-                               ("metrics", training.metrics or [], keras.metrics.get)):
-        for name in names:
-            if name is None:
-                continue
-            try:
-                getter(name)
-            except ValueError:
-                raise ConfigError(f"training.{key}: got {name!r}; expected a Keras "
-                                  f"{'loss' if key == 'loss' else 'metric'} name",
-                                  key=f"training.{key}") from None
+    return cls(**values)
 
 
 # --- files and overrides ---------------------------------------------------------------

@@ -10,6 +10,7 @@ call are held to exactly the same rules.
 import dataclasses
 import difflib
 import inspect
+import numbers
 import re
 import types
 import typing
@@ -125,6 +126,22 @@ def _plural(text):
     return text
 
 
+def _is_number(value):
+    # bool is a number to Python, but `depth: true` is a mistake, not 1.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+# Scalar types: which values each accepts, and the conversion. NumPy scalars count as numbers.
+_SCALARS = {
+    type(None): (lambda v: v is None, lambda v: v),
+    bool: (lambda v: isinstance(v, bool), bool),
+    int: (lambda v: _is_number(v) and isinstance(v, numbers.Integral), int),
+    float: (_is_number, float),
+    str: (lambda v: isinstance(v, str), str),
+    Path: (lambda v: isinstance(v, (str, Path)) and str(v) != "", Path),
+}
+
+
 def _convert(value, annotation):
     """Return `value` converted to `annotation`, or raise `_Mismatch`."""
     origin = typing.get_origin(annotation)
@@ -155,30 +172,10 @@ def _convert(value, annotation):
         return [_convert(v, item) for v in value]
     if annotation is Any:
         return value
-    if annotation is type(None):
-        if value is None:
-            return None
-        raise _Mismatch(value)
-    if annotation is bool:
-        if isinstance(value, bool):
-            return value
-        raise _Mismatch(value)
-    if annotation is int:
-        # bool is an int subclass in Python, but `depth: true` is a mistake, not 1.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise _Mismatch(value)
-    if annotation is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise _Mismatch(value)
-    if annotation is str:
-        if isinstance(value, str):
-            return value
-        raise _Mismatch(value)
-    if annotation is Path:
-        if isinstance(value, (str, Path)) and str(value):
-            return Path(value)
+    if annotation in _SCALARS:
+        accepts, convert = _SCALARS[annotation]
+        if accepts(value):
+            return convert(value)
         raise _Mismatch(value)
     raise TypeError(f"unsupported annotation {annotation!r}")
 

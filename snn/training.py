@@ -16,7 +16,7 @@ from snn import runs
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, load_dataset, split_indices
 from snn.devices import device_scope
-from snn.errors import RunDirError, TrainingError
+from snn.errors import ConfigError, RunDirError, TrainingError
 from snn.models import build_model
 
 # The loss and metrics that fit each output activation, unless the config names its own.
@@ -72,11 +72,13 @@ def train(config, run_dir=None, verbose=1):
                             num_outputs=dataset.num_outputs, seed=config.seed,
                             **config.model.arguments)
         loss, metrics = _TASK_DEFAULTS[activation]
+        metrics = config.training.metrics or metrics
+        _check_monitor(config.training.early_stopping, metrics)
         model.compile(
             optimizer=OPTIMIZERS[config.training.optimizer](
                 learning_rate=config.training.learning_rate),
             loss=config.training.loss or loss,
-            metrics=config.training.metrics or metrics,
+            metrics=metrics,
         )
 
         # --- fit ---
@@ -140,6 +142,16 @@ def evaluate(run_dir):
     # Safe mode: a .keras file cannot run arbitrary code (e.g. Lambda layers) when loaded.
     model = keras.saving.load_model(run_dir / runs.MODEL, safe_mode=True)
     return _evaluate(model, x_test, y_test, config.training.batch_size)
+
+
+def _check_monitor(early_stopping, metrics):
+    """Keras only warns about an unknown monitor and then never stops; refuse it upfront."""
+    logged = ["loss", *metrics]
+    logged += [f"val_{name}" for name in logged]
+    if early_stopping is not None and early_stopping.monitor not in logged:
+        raise ConfigError(
+            f"training.early_stopping.monitor: got {early_stopping.monitor!r}; expected one "
+            f"of the logged values: {', '.join(logged)}", key="training.early_stopping.monitor")
 
 
 def _check_finite(history):

@@ -74,6 +74,8 @@ def test_unknown_keys_are_named_with_the_closest_known_key(tmp_path, text, expec
     ("data: {validation_fraction: 0.5, test_fraction: 0.5}",
      "data.test_fraction: validation_fraction + test_fraction = 1; expected < 1"),
     ("training: {loss: hinge_los}", "training.loss: got 'hinge_los'; expected a Keras loss"),
+    ("training: {metrics: [acuracy]}",
+     "training.metrics: got 'acuracy'; expected a Keras metric name"),
     ("model: {name: resnet}", "model.name: unknown model 'resnet'; known models: snn_cnn"),
     ("data: {source: parquet}", "data.source: unknown source 'parquet'; known sources: csv"),
     ("training: 3", "training: got 3; expected a mapping"),

@@ -57,3 +57,12 @@ def test_check_arguments_names_unknown_and_missing_keys():
         check_arguments(spec, {"sise": 2}, "model")
     with pytest.raises(ConfigError, match="model.size: missing"):
         check_arguments(spec, {}, "model")
+
+
+def test_numpy_scalars_count_as_numbers():
+    import numpy as np
+
+    assert check(np.int64(3), int, "k") == 3 and type(check(np.int64(3), int, "k")) is int
+    assert check(np.float32(0.5), float, "k") == 0.5
+    with pytest.raises(ConfigError):
+        check(np.float64(2.5), int, "k")

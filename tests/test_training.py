@@ -8,7 +8,7 @@ import yaml
 
 from snn import runs
 from snn.config import parse_config
-from snn.errors import DataError, DeviceError, RunDirError, TrainingError
+from snn.errors import ConfigError, DataError, DeviceError, RunDirError, TrainingError
 from snn.training import evaluate, train
 
 RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
@@ -83,6 +83,14 @@ def test_early_stopping_restores_the_best_epoch(tmp_path):
     history = np.genfromtxt(tmp_path / "run" / "history.csv", delimiter=",", names=True)
     assert metrics["epochs_run"] == len(history) < 40
     assert metrics["validation"]["loss"] == pytest.approx(history["val_loss"].min(), rel=1e-4)
+
+
+def test_an_early_stopping_monitor_that_is_never_logged_is_refused(tmp_path):
+    config = _config(training={"early_stopping": {"monitor": "val_acc"}})
+    with pytest.raises(ConfigError, match="monitor: got 'val_acc'; expected one of the logged "
+                                          "values: loss, accuracy, val_loss, val_accuracy"):
+        train(config, tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
 
 
 def test_data_errors_leave_no_run_directory(tmp_path):
