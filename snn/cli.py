@@ -77,7 +77,8 @@ def _parser():
     evaluate.add_argument("run_dir", help="a run directory written by `snn train`")
     evaluate.set_defaults(command=_evaluate)
 
-    models = commands.add_parser("models", help="list the registered model builders")
+    models = commands.add_parser(
+        "models", help="list the registered model builders and their config arguments")
     models.set_defaults(command=_models)
     for sub in (train, evaluate, models):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -109,9 +110,14 @@ def _evaluate(args):
 
 
 def _models(args):
-    from snn.models import list_models
+    from snn.models import list_models, model_arguments
+    from snn.schema import check
 
-    print("\n".join(list_models()))
+    for name in list_models():
+        defaults = ", ".join(  # as a config would hold them: lists, not tuples
+            f"{argument}={check(default, annotation, argument)!r}"
+            for argument, (annotation, default) in model_arguments(name).items())
+        print(f"{name}({defaults})")
     return 0
 
 

@@ -281,9 +281,11 @@ def _parse_value(value, annotation, key):
     options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) \
         else (annotation,)
     section = next((o for o in options if dataclasses.is_dataclass(o)), None)
-    if section is not None and not (value is None and type(None) in options):
-        return _parse_section(section, value, key + ".")
-    return check(value, annotation, key)
+    if section is None:
+        return check(value, annotation, key)
+    if value is None and type(None) in options:
+        return None
+    return _parse_section(section, value, key + ".")
 
 
 def _parse_with_extras(cls, raw, prefix, extras_field, spec):

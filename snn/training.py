@@ -129,6 +129,8 @@ def evaluate(run_dir):
         ConfigError, DataError: its config or data can no longer be loaded.
     """
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: no such run directory")
     if not runs.is_complete(run_dir):
         raise RunDirError(f"{run_dir}: not a completed run (no {runs.METRICS}); "
                           "train it with `snn train` first")

@@ -75,4 +75,7 @@ def test_console_script_lists_models():
     script = Path(sys.executable).parent / "snn"
     result = subprocess.run([script, "models"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    assert result.stdout.split() == ["snn_cnn", "snn_mlp"]
+    lines = result.stdout.splitlines()
+    assert [line.split("(")[0] for line in lines] == ["snn_cnn", "snn_mlp"]
+    assert lines[1] == ("snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer="
+                        "'lecun_uniform', output_activation='softmax')")

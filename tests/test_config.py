@@ -41,6 +41,13 @@ def test_defaults_fill_a_minimal_config(tmp_path):
     assert config.training.early_stopping.patience == 10
 
 
+def test_early_stopping_can_be_switched_off(tmp_path):
+    path = _write(tmp_path, MINIMAL + "training: {early_stopping: null}\n")
+    assert load_config(path).training.early_stopping is None
+    assert load_config(_write(tmp_path, MINIMAL, "other.yaml"),
+                       ["training.early_stopping=null"]).training.early_stopping is None
+
+
 def test_scientific_notation_is_a_number(tmp_path):
     config = load_config(_write(tmp_path, MINIMAL + "training: {learning_rate: 1e-3}\n"))
     assert config.training.learning_rate == 0.001

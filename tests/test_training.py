@@ -15,14 +15,17 @@ RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "
              "splits.npz", "standardization.npz"}
 
 
+REMOVE = object()
+
+
 def _config(**sections):
     raw = {"name": "t", "seed": 0,
            "data": {"source": "sklearn", "name": "iris"},
            "model": {"name": "snn_mlp", "depth": 2, "units": 16, "dropout_rate": 0.05},
            "training": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05}}
-    for section, values in sections.items():  # merge; a value of None removes the key
+    for section, values in sections.items():  # merge; the value REMOVE drops the key
         merged = {**raw.get(section, {}), **values}
-        raw[section] = {key: value for key, value in merged.items() if value is not None}
+        raw[section] = {key: value for key, value in merged.items() if value is not REMOVE}
     return parse_config(raw)
 
 
@@ -71,7 +74,7 @@ def test_regression_with_a_linear_head(tmp_path):
 def test_cnn_on_digits_images(tmp_path):
     config = _config(data={"name": "digits", "reshape": [8, 8, 1], "standardize": "global"},
                      model={"name": "snn_cnn", "filters": [8], "dense_units": [16],
-                            "dropout_rate": 0.0, "depth": None, "units": None})
+                            "dropout_rate": 0.0, "depth": REMOVE, "units": REMOVE})
     metrics = train(config, tmp_path / "cnn", verbose=0)
     assert metrics["test"]["accuracy"] > 0.5  # 10 classes: chance is 0.1
 
@@ -95,7 +98,7 @@ def test_an_early_stopping_monitor_that_is_never_logged_is_refused(tmp_path):
 
 def test_data_errors_leave_no_run_directory(tmp_path):
     config = _config(data={"source": "csv", "path": str(tmp_path / "missing.csv"),
-                           "name": None})
+                           "name": REMOVE})
     with pytest.raises(DataError, match="missing.csv"):
         train(config, tmp_path / "run", verbose=0)
     assert not (tmp_path / "run").exists()
@@ -118,10 +121,18 @@ def test_a_completed_run_is_not_overwritten(tmp_path):
         train(_config(), tmp_path / "run", verbose=0)
 
 
-def test_evaluate_refuses_an_unfinished_run(tmp_path):
+def test_evaluate_refuses_an_unfinished_or_missing_run(tmp_path):
     (tmp_path / "half").mkdir()
     with pytest.raises(RunDirError, match="not a completed run"):
         evaluate(tmp_path / "half")
+    with pytest.raises(RunDirError, match="nowhere: no such run directory"):
+        evaluate(tmp_path / "nowhere")
+
+
+def test_without_early_stopping_every_epoch_runs(tmp_path):
+    config = _config(training={"epochs": 4, "early_stopping": None})
+    assert config.training.early_stopping is None
+    assert train(config, tmp_path / "run", verbose=0)["epochs_run"] == 4
 
 
 def test_asking_for_a_gpu_without_one_is_a_clear_error(tmp_path):
