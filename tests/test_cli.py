@@ -78,4 +78,4 @@ def test_console_script_lists_models():
     lines = result.stdout.splitlines()
     assert [line.split("(")[0] for line in lines] == ["snn_cnn", "snn_mlp"]
     assert lines[1] == ("snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer="
-                        "'lecun_uniform', output_activation='softmax')")
+                        "'lecun_uniform', output_activation='softmax', fixed_point=[0.0, 1.0])")

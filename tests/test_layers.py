@@ -6,7 +6,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from snn.data import Standardization
-from snn.layers import SeedStream
+from snn.layers import SELU, FixedPointAlphaDropout, SeedStream
 from snn.models import build_model
 
 
@@ -145,3 +145,77 @@ def test_32_layer_snn_keeps_activations_near_zero_mean_unit_variance_at_init():
     for depth, values in enumerate(activations, start=1):
         assert values.mean() == pytest.approx(0.0, abs=0.1), f"layer {depth} mean"
         assert values.var() == pytest.approx(1.0, abs=0.15), f"layer {depth} variance"
+
+
+def test_selu_layer_with_default_constants_is_keras_selu():
+    x = np.linspace(-20, 20, 4001, dtype="float32").reshape(-1, 1)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(SELU()(x)),
+                               keras.ops.convert_to_numpy(keras.activations.selu(x)),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_selu_layer_has_finite_gradients_for_large_inputs():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones"),
+                              SELU(2.0, 0.9)])
+    model.compile(optimizer=keras.optimizers.SGD(1e-6), loss="mse")
+    model.train_on_batch(np.array([[200.0], [-200.0]], "float32"), np.zeros((2, 1)))
+    # A NaN gradient would have turned the weights into NaN.
+    assert all(np.all(np.isfinite(w.numpy())) for w in model.trainable_weights)
+
+
+def test_fixed_point_alpha_dropout_with_defaults_is_keras_alpha_dropout():
+    x = np.random.default_rng(0).standard_normal((64, 32)).astype("float32")
+    ours = FixedPointAlphaDropout(0.2, seed=5)(x, training=True)
+    theirs = keras.layers.AlphaDropout(0.2, seed=5)(x, training=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours),
+                               keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+
+
+def test_fixed_point_layers_round_trip_through_their_config():
+    for layer in (SELU(2.3, 0.98, name="s"),
+                  FixedPointAlphaDropout(0.1, -0.1, 2.0, 2.3, 0.98, seed=3, name="d")):
+        clone = layer.__class__.from_config(layer.get_config())
+        assert clone.get_config() == layer.get_config()
+
+
+def test_fixed_point_alpha_dropout_rejects_a_bad_rate():
+    with pytest.raises(ValueError, match=r"rate: got 1.0; expected a number in \[0, 1\)"):
+        FixedPointAlphaDropout(1.0)
+
+
+def _statistics(model, layer_name, x):
+    """Mean and variance of one layer's activations on `x`, pooled over examples and units."""
+    values = keras.Model(model.inputs, model.get_layer(layer_name).output).predict(
+        x, batch_size=500, verbose=0)
+    return values.mean(), values.var()
+
+
+def test_100_layer_snn_pulls_mean_2_variance_9_inputs_to_0_1():
+    # Theorem 1: (0, 1) attracts; the moment map needs ~30 layers from (2, 9) (see
+    # test_theory), 100 leave finite-width fluctuations only (width 1024: a few 0.01).
+    x = np.random.default_rng(0).normal(2.0, 3.0, (1000, 1024)).astype("float32")
+    model = build_model("snn_mlp", input_shape=(1024,), num_outputs=2, depth=100, units=1024,
+                        seed=0)
+    mean, variance = _statistics(model, "dense_100", x)
+    assert mean == pytest.approx(0.0, abs=0.05)
+    assert variance == pytest.approx(1.0, abs=0.1)
+
+
+def test_50_layer_network_for_fixed_point_minus_0_1_and_2_settles_there():
+    x = np.random.default_rng(0).standard_normal((1000, 1000)).astype("float32")
+    model = build_model("snn_mlp", input_shape=(1000,), num_outputs=2, depth=50, units=1000,
+                        fixed_point=[-0.1, 2.0], seed=0)
+    assert isinstance(model.get_layer("dense_50_selu"), SELU)
+    mean, variance = _statistics(model, "dense_50_selu", x)
+    assert mean == pytest.approx(-0.1, abs=0.05)
+    assert variance == pytest.approx(2.0, abs=0.1)
+
+
+def test_fixed_point_models_save_and_load_with_dropout(tmp_path):
+    model = build_model("snn_mlp", input_shape=(8,), num_outputs=2, depth=2, units=16,
+                        dropout_rate=0.1, fixed_point=[-0.1, 2.0], seed=0)
+    assert isinstance(model.get_layer("dense_1_dropout"), FixedPointAlphaDropout)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    x = np.ones((3, 8), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -54,6 +54,7 @@ def test_builder_offers_the_snn_recipe_arguments_with_snn_defaults(name):
     assert defaults["dropout_rate"] == 0.0
     assert defaults["kernel_initializer"] == "lecun_uniform"
     assert defaults["output_activation"] == "softmax"
+    assert tuple(defaults["fixed_point"]) == (0.0, 1.0)
     assert not {"input_shape", "num_outputs", "seed"} & set(defaults)  # the trainer's
 
 

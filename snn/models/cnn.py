@@ -5,7 +5,7 @@ import keras
 from snn import layers
 from snn.errors import ConfigError
 from snn.models.registry import register_model
-from snn.models.spec import InputShape, OutputActivation, Seed
+from snn.models.spec import FixedPoint, InputShape, OutputActivation, Seed
 from snn.schema import PositiveInt, UnitInterval
 
 
@@ -20,6 +20,7 @@ def snn_cnn(
     dropout_rate: UnitInterval = 0.0,
     kernel_initializer: layers.KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
+    fixed_point: FixedPoint = (0.0, 1.0),
     seed: Seed = None,
 ):
     """A convolutional SNN: one SELU Conv2D block per entry of `filters`, then Dense layers.
@@ -41,13 +42,15 @@ def snn_cnn(
         dropout_rate: float in [0, 1), alpha dropout rate after every SELU layer.
         kernel_initializer: "lecun_uniform" (default) or "lecun_normal".
         output_activation: "softmax", "sigmoid" or "linear".
+        fixed_point: [mean, variance] at which hidden activations settle (see `snn_mlp`).
         seed: int or None; fixes every kernel and dropout mask (each layer its own seed).
 
     Returns:
         keras.Model mapping (batch, height, width, channels) float32 to (batch, num_outputs).
 
     Raises:
-        ConfigError: `input_shape` is not (height, width, channels) or `filters` is empty.
+        ConfigError: `input_shape` is not (height, width, channels), `filters` is empty, or
+            no SELU has the fixed point.
 
     Reference:
         Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3; the
@@ -62,18 +65,15 @@ def snn_cnn(
     if not filters:
         raise ConfigError("model.filters: got []; expected at least one convolution block",
                           key="model.filters")
-    seeds = layers.SeedStream(seed)
+    recipe = layers.SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = inputs
     for i, channels in enumerate(filters, start=1):
-        x = layers.selu_conv2d(x, channels, kernel_size, dropout_rate=dropout_rate,
-                               initializer=kernel_initializer, seeds=seeds, name=f"conv_{i}")
+        x = recipe.conv2d(x, channels, kernel_size, name=f"conv_{i}")
         if pool > 1:
             # "same" padding keeps a 1x1 map at 1x1, so deep stacks on small images still build.
             x = keras.layers.MaxPooling2D(pool, padding="same", name=f"pool_{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     for i, width in enumerate(dense_units, start=1):
-        x = layers.selu_dense(x, width, dropout_rate=dropout_rate,
-                              initializer=kernel_initializer, seeds=seeds, name=f"dense_{i}")
-    outputs = layers.output_head(x, num_outputs, output_activation, kernel_initializer, seeds)
-    return keras.Model(inputs, outputs, name="snn_cnn")
+        x = recipe.dense(x, width, name=f"dense_{i}")
+    return keras.Model(inputs, recipe.head(x, num_outputs, output_activation), name="snn_cnn")

@@ -4,7 +4,7 @@ import keras
 
 from snn import layers
 from snn.models.registry import register_model
-from snn.models.spec import InputShape, OutputActivation, Seed, Width, check_widths
+from snn.models.spec import FixedPoint, InputShape, OutputActivation, Seed, Width, check_widths
 from snn.schema import PositiveInt, UnitInterval
 
 
@@ -17,12 +17,13 @@ def snn_mlp(
     dropout_rate: UnitInterval = 0.0,
     kernel_initializer: layers.KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
+    fixed_point: FixedPoint = (0.0, 1.0),
     seed: Seed = None,
 ):
     """A feed-forward SNN: `depth` SELU Dense layers, then the output layer.
 
     Inputs with more than one dimension (images) are flattened first. Every hidden layer
-    follows the SNN recipe of `snn.layers.selu_dense`.
+    follows the SNN recipe (`snn.layers.SNNRecipe`).
 
     Args:
         input_shape: tuple of ints, one example's shape without the batch dimension.
@@ -33,23 +34,24 @@ def snn_mlp(
         kernel_initializer: "lecun_uniform" (default) or "lecun_normal".
         output_activation: "softmax" (multi-class), "sigmoid" (binary, multi-label) or
             "linear" (regression).
+        fixed_point: [mean, variance] at which hidden activations settle; other than
+            [0, 1], the SELU constants come from `snn.theory.selu_parameters`.
         seed: int or None; fixes every kernel and dropout mask (each layer its own seed).
 
     Returns:
         keras.Model mapping (batch, *input_shape) float32 to (batch, num_outputs).
 
     Raises:
-        ConfigError: `units` is a list whose length is not `depth`.
+        ConfigError: `units` is a list whose length is not `depth`, or no SELU has the
+            fixed point.
 
     Reference:
         Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3.
     """
     widths = check_widths("units", units, depth)
-    seeds = layers.SeedStream(seed)
+    recipe = layers.SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for i, width in enumerate(widths, start=1):
-        x = layers.selu_dense(x, width, dropout_rate=dropout_rate,
-                              initializer=kernel_initializer, seeds=seeds, name=f"dense_{i}")
-    outputs = layers.output_head(x, num_outputs, output_activation, kernel_initializer, seeds)
-    return keras.Model(inputs, outputs, name="snn_mlp")
+        x = recipe.dense(x, width, name=f"dense_{i}")
+    return keras.Model(inputs, recipe.head(x, num_outputs, output_activation), name="snn_mlp")

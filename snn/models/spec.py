@@ -8,6 +8,8 @@ from snn.schema import PositiveInt, Range
 InputShape = list[PositiveInt]
 OutputActivation = Literal["softmax", "sigmoid", "linear"]
 Seed = Annotated[int, Range(0)] | None
+FixedPoint = list[float]
+"""[mean, variance] of the hidden activations' fixed point."""
 Width = PositiveInt | list[PositiveInt]
 """One width for every layer, or a list with one width per layer."""
 
