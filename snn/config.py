@@ -120,6 +120,10 @@ class TrainingConfig:
         loss: a Keras loss name; null derives it from the output activation.
         metrics: Keras metric names; null derives them from the output activation.
         device: "auto" (a GPU when one is visible), "cpu" or "gpu".
+        activation_statistics: record per-layer activation statistics on a validation
+            probe after every epoch (`activation_stats.csv` and `.png` in the run).
+        audit: before training, check the model and inputs for what breaks
+            self-normalization: "warn" (print findings), "error" (stop) or "off".
     """
 
     optimizer: Optimizer = "sgd"
@@ -131,6 +135,8 @@ class TrainingConfig:
     loss: str | None = None
     metrics: list[str] | None = None
     device: Literal["auto", "cpu", "gpu"] = "auto"
+    activation_statistics: bool = False
+    audit: Literal["warn", "error", "off"] = "warn"
 
     def __post_init__(self):
         if self.loss is not None:

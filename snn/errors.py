@@ -30,6 +30,10 @@ class DeviceError(SNNError, RuntimeError):
     """The requested device is not available."""
 
 
+class AuditError(SNNError, RuntimeError):
+    """The SNN audit found problems and `training.audit` is "error"."""
+
+
 class TrainingError(SNNError, RuntimeError):
     """Training failed in a way the config can fix, e.g. the loss diverged to NaN."""
 

@@ -1,11 +1,13 @@
 """Train an experiment end to end, and re-evaluate a finished run.
 
-`train(config, run_dir)` reads top to bottom: seed, data, model, compile, fit, evaluate,
-save. Everything that can fail because of the user's config or data (data loading, model
+`train(config, run_dir)` reads top to bottom: seed, data, model (`prepare`), compile,
+audit, fit, evaluate, save. Everything that can fail because of the user's config or data (data loading, model
 arguments, device) happens before the run directory is created, so a mistake leaves nothing
 behind; `metrics.json` is written last, so a run without it is visibly unfinished.
 """
 
+import dataclasses
+import logging
 import time
 from pathlib import Path
 
@@ -16,8 +18,14 @@ from snn import runs
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, load_dataset, split_indices
 from snn.devices import device_scope
-from snn.errors import ConfigError, RunDirError, TrainingError
+from snn.diagnostics import ActivationStatistics, audit
+from snn.errors import AuditError, ConfigError, RunDirError, TrainingError
 from snn.models import build_model
+
+logger = logging.getLogger("snn")
+
+# Validation examples whose activations `training.activation_statistics` follows.
+_PROBE_SIZE = 512
 
 # The loss and metrics that fit each output activation, unless the config names its own.
 _TASK_DEFAULTS = {
@@ -25,6 +33,55 @@ _TASK_DEFAULTS = {
     "sigmoid": ("binary_crossentropy", ["accuracy", "auc"]),
     "linear": ("mean_squared_error", ["mean_absolute_error"]),
 }
+
+
+@dataclasses.dataclass
+class Experiment:
+    """An experiment ready to train: its data, splits and (uncompiled) model.
+
+    Attributes:
+        config: the `ExperimentConfig` it was prepared from.
+        indices: {"train", "validation", "test"} -> row indices.
+        standardization: `Standardization` fitted on the training split, or None.
+        splits: {split: (x, y)} with inputs standardized.
+        model: keras.Model as initialized.
+    """
+
+    config: object
+    indices: dict
+    standardization: Standardization | None
+    splits: dict
+    model: keras.Model
+
+
+def prepare(config):
+    """Seed, load and split the data, standardize it, and build the model.
+
+    Everything here depends only on the config, so `snn diagnose` and `snn audit` see the
+    very model and inputs that `snn train` would train.
+
+    Args:
+        config: `snn.config.ExperimentConfig`.
+
+    Returns:
+        `Experiment`.
+
+    Raises:
+        ConfigError, DataError: the data or the model arguments are unusable.
+    """
+    # Seed Python, NumPy and the backend, so the same config gives the same run.
+    keras.utils.set_random_seed(config.seed)
+    dataset = load_dataset(config.data, config.model.arguments["output_activation"])
+    indices = split_indices(len(dataset.x), config.data.validation_fraction,
+                            config.data.test_fraction, config.seed, dataset.stratify)
+    standardization = (None if config.data.standardize == "none" else
+                       Standardization.fit(dataset.x[indices["train"]],
+                                           config.data.standardize))
+    model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
+                        num_outputs=dataset.num_outputs, seed=config.seed,
+                        **config.model.arguments)
+    return Experiment(config, indices, standardization,
+                      _prepare_splits(dataset, indices, standardization), model)
 
 
 def train(config, run_dir=None, verbose=1):
@@ -38,11 +95,13 @@ def train(config, run_dir=None, verbose=1):
     Returns:
         dict, the content of `metrics.json`: {"test": {metric: value}, "validation":
         {...}, "epochs_run": int, "train_seconds": float, "samples_per_second": float,
-        "run_dir": str}.
+        "audit": [str]}, plus "run_dir": str.
 
     Raises:
         ConfigError, DataError, DeviceError: the config, data or device is unusable (nothing
             is written then).
+        AuditError: `training.audit` is "error" and the model or inputs break
+            self-normalization (nothing is written then).
         RunDirError: `run_dir` already holds a completed run or cannot be created.
         TrainingError: the loss became NaN or infinite; the run is left without
             `metrics.json`.
@@ -53,33 +112,20 @@ def train(config, run_dir=None, verbose=1):
     >>> metrics["test"]["accuracy"] > 0.96
     True
     """
-    # Seed Python, NumPy and the backend, so the same config gives the same run.
-    keras.utils.set_random_seed(config.seed)
-    activation = config.model.arguments["output_activation"]
-
-    with device_scope(config.training.device):
-        # --- data: split, then standardize with training statistics only ---
-        dataset = load_dataset(config.data, activation)
-        indices = split_indices(len(dataset.x), config.data.validation_fraction,
-                                config.data.test_fraction, config.seed, dataset.stratify)
-        standardization = (None if config.data.standardize == "none" else
-                           Standardization.fit(dataset.x[indices["train"]],
-                                               config.data.standardize))
-        splits = _prepare_splits(dataset, indices, standardization)
-
-        # --- model ---
-        model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
-                            num_outputs=dataset.num_outputs, seed=config.seed,
-                            **config.model.arguments)
-        loss, metrics = _TASK_DEFAULTS[activation]
-        metrics = config.training.metrics or metrics
-        _check_monitor(config.training.early_stopping, metrics)
+    training = config.training
+    with device_scope(training.device):
+        # --- data and model ---
+        experiment = prepare(config)
+        model, splits = experiment.model, experiment.splits
+        loss, metrics = _TASK_DEFAULTS[config.model.arguments["output_activation"]]
+        metrics = training.metrics or metrics
+        _check_monitor(training.early_stopping, metrics)
         model.compile(
-            optimizer=OPTIMIZERS[config.training.optimizer](
-                learning_rate=config.training.learning_rate),
-            loss=config.training.loss or loss,
+            optimizer=OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
+            loss=training.loss or loss,
             metrics=metrics,
         )
+        findings = _audit(model, splits["train"][0], training.audit)
 
         # --- fit ---
         run_dir = runs.create_run_dir(config, run_dir)
@@ -89,30 +135,45 @@ def train(config, run_dir=None, verbose=1):
         history = model.fit(
             *splits["train"],
             validation_data=splits["validation"],
-            epochs=config.training.epochs,
-            batch_size=config.training.batch_size,
-            callbacks=_callbacks(config, run_dir, verbose),
+            epochs=training.epochs,
+            batch_size=training.batch_size,
+            callbacks=_callbacks(config, run_dir, splits, verbose),
             verbose=0,
         )
         train_seconds = time.perf_counter() - started
         _check_finite(history)
 
         # --- evaluate and save; metrics.json last marks the run complete ---
-        results = {split: _evaluate(model, *splits[split], config.training.batch_size)
+        results = {split: _evaluate(model, *splits[split], training.batch_size)
                    for split in ("test", "validation")}
     epochs_run = len(history.epoch)
+    n_train = len(experiment.indices["train"])
     results.update(
         epochs_run=epochs_run,
         train_seconds=round(train_seconds, 3),
-        samples_per_second=round(epochs_run * len(indices["train"]) / train_seconds, 1),
+        samples_per_second=round(epochs_run * n_train / train_seconds, 1),
+        audit=[str(finding) for finding in findings],
     )
     runs.write_atomic(run_dir / runs.MODEL, model.save)
-    if standardization is not None:
-        runs.write_atomic(run_dir / runs.STANDARDIZATION, standardization.save)
-    runs.write_atomic(run_dir / runs.SPLITS, lambda path: np.savez(path, **indices))
+    if experiment.standardization is not None:
+        runs.write_atomic(run_dir / runs.STANDARDIZATION, experiment.standardization.save)
+    runs.write_atomic(run_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
     (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
     runs.write_json(run_dir / runs.METRICS, results)
     return {**results, "run_dir": str(run_dir)}
+
+
+def _audit(model, x_train, mode):
+    """Run the SNN audit before training: log its findings, or stop on them."""
+    if mode == "off":
+        return []
+    findings = audit(model, x_train)
+    if findings and mode == "error":
+        raise AuditError(f"training.audit: {len(findings)} finding(s), first: {findings[0]} "
+                         "(set training.audit: warn to train anyway)")
+    for finding in findings:
+        logger.warning("%s", finding)
+    return findings
 
 
 def evaluate(run_dir):
@@ -141,8 +202,7 @@ def evaluate(run_dir):
     standardization = (None if config.data.standardize == "none" else
                        Standardization.load(run_dir / runs.STANDARDIZATION))
     x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
-    # Safe mode: a .keras file cannot run arbitrary code (e.g. Lambda layers) when loaded.
-    model = keras.saving.load_model(run_dir / runs.MODEL, safe_mode=True)
+    model = runs.load_model(run_dir / runs.MODEL)
     return _evaluate(model, x_test, y_test, config.training.batch_size)
 
 
@@ -180,7 +240,7 @@ def _evaluate(model, x, y, batch_size):
     return {name: float(value) for name, value in values.items()}
 
 
-def _callbacks(config, run_dir, verbose):
+def _callbacks(config, run_dir, splits, verbose):
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY)),
@@ -193,6 +253,10 @@ def _callbacks(config, run_dir, verbose):
             monitor=stopping.monitor, patience=stopping.patience,
             min_delta=stopping.min_delta, restore_best_weights=True,
         ))
+    if config.training.activation_statistics:
+        probe = splits["validation"][0][:_PROBE_SIZE]
+        callbacks.append(ActivationStatistics(probe, run_dir,
+                                              config.model.arguments["fixed_point"]))
     if verbose:
         callbacks.append(EpochProgress(config.training.epochs))
     return callbacks

@@ -8,7 +8,8 @@ import yaml
 
 from snn import runs
 from snn.config import parse_config
-from snn.errors import ConfigError, DataError, DeviceError, RunDirError, TrainingError
+from snn.errors import AuditError, ConfigError, DataError, DeviceError, RunDirError
+from snn.errors import TrainingError
 from snn.training import evaluate, train
 
 RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
@@ -35,7 +36,8 @@ def test_train_writes_a_complete_run_and_evaluate_reproduces_it(tmp_path):
     assert {p.name for p in run.iterdir()} == RUN_FILES
     saved = json.loads((run / "metrics.json").read_text())
     assert set(saved) == {"test", "validation", "epochs_run", "train_seconds",
-                          "samples_per_second"}
+                          "samples_per_second", "audit"}
+    assert saved["audit"] == []  # the builders make correct SNNs
     assert set(saved["test"]) == {"loss", "accuracy"}
     assert saved["epochs_run"] == 3
     history = (run / "history.csv").read_text().splitlines()
@@ -113,6 +115,32 @@ def test_a_diverged_run_is_an_error_and_not_marked_complete(tmp_path):
 def test_training_on_the_cpu_device(tmp_path):
     metrics = train(_config(training={"device": "cpu"}), tmp_path / "run", verbose=0)
     assert metrics["epochs_run"] == 3
+
+
+def test_activation_statistics_are_recorded_every_epoch(tmp_path):
+    config = _config(training={"activation_statistics": True})
+    train(config, tmp_path / "run", verbose=0)
+    rows = (tmp_path / "run" / "activation_stats.csv").read_text().splitlines()
+    assert rows[0] == "label,depth,layer,mean,variance,saturation"
+    assert len(rows) == 1 + 4 * 2  # epochs 0 (initialization) to 3, two hidden layers
+    assert rows[1].startswith("0,1,dense_1,")
+    png = (tmp_path / "run" / "activation_stats.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_audit_findings_are_logged_and_recorded(tmp_path, caplog):
+    config = _config(data={"standardize": "none"})  # iris in centimetres: mean ~3.5
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert [f.split("]")[0] for f in metrics["audit"]] == ["[input-scale", "[input-feature"]
+    assert "[input-scale] inputs: inputs have mean" in caplog.text
+
+
+def test_audit_error_mode_stops_before_anything_is_written(tmp_path):
+    config = _config(data={"standardize": "none"}, training={"audit": "error"})
+    with pytest.raises(AuditError, match=r"training.audit: 2 finding\(s\), first: "
+                                         r"\[input-scale\]"):
+        train(config, tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_completed_run_is_not_overwritten(tmp_path):
