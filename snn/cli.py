@@ -3,14 +3,20 @@
     snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR]
     snn evaluate RUN_DIR
     snn models
+    snn diagnose CONFIG|MODEL.keras [--random] [--compare] [--out-dir DIR]
+    snn audit CONFIG|MODEL.keras
+    snn theory selu-params --mean M --variance V
+    snn theory dropout-affine --rate R
 
 A mistake in the user's config, data, paths or devices prints one line to stderr and exits
 with status 2 (`--debug` shows the traceback instead).
 """
 
 import argparse
+import logging
 import os
 import sys
+from pathlib import Path
 
 
 def main(argv=None):
@@ -24,6 +30,7 @@ def main(argv=None):
     """
     args = _parser().parse_args(argv)
     _import_keras_quietly()
+    _log_warnings_to_stderr()
     from snn.errors import SNNError
 
     try:
@@ -56,6 +63,15 @@ def _import_keras_quietly():
         os.close(devnull)
 
 
+def _log_warnings_to_stderr():
+    """The library logs audit findings to the "snn" logger; show them as one-line warnings."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
+    logger = logging.getLogger("snn")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="snn", description="Self-normalizing neural networks on Keras 3.")
@@ -80,7 +96,47 @@ def _parser():
     models = commands.add_parser(
         "models", help="list the registered model builders and their config arguments")
     models.set_defaults(command=_models)
-    for sub in (train, evaluate, models):
+
+    diagnose = commands.add_parser(
+        "diagnose", help="per-layer activation statistics of a config's model or a .keras file")
+    diagnose.add_argument("target", help="experiment file or .keras model")
+    diagnose.add_argument("--random", action="store_true",
+                          help="feed N(0, 1) inputs instead of the configured data")
+    diagnose.add_argument("--compare", action="store_true",
+                          help="also the same architecture with ReLU + He and tanh + Glorot")
+    diagnose.add_argument("--samples", type=int, default=1000,
+                          help="number of inputs pushed through (default 1000)")
+    diagnose.add_argument("--out-dir", help="where the table and plot go "
+                          "(default: diagnostics/<name>)")
+    diagnose.set_defaults(command=_diagnose)
+
+    audit = commands.add_parser(
+        "audit", help="check a config's model (and inputs) or a .keras file for what "
+        "breaks self-normalization; exit status 1 when anything is found")
+    audit.add_argument("target", help="experiment file or .keras model")
+    audit.set_defaults(command=_audit)
+    for sub in (diagnose, audit):
+        sub.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="KEY=VALUE", help="override a config value (repeatable)")
+
+    theory = commands.add_parser("theory", help="the SNN paper's numbers")
+    theory_commands = theory.add_subparsers(required=True, metavar="QUANTITY")
+    params = theory_commands.add_parser(
+        "selu-params", help="SELU alpha and scale for a fixed point (mean, variance)")
+    params.add_argument("--mean", type=float, default=0.0)
+    params.add_argument("--variance", type=float, default=1.0)
+    params.add_argument("--omega", type=float, default=0.0,
+                        help="sum of a unit's weights (0: LeCun init; 1: reference notebook)")
+    params.add_argument("--tau", type=float, default=1.0,
+                        help="sum of squares of a unit's weights (1: LeCun init)")
+    params.set_defaults(command=_selu_params)
+    affine = theory_commands.add_parser(
+        "dropout-affine", help="alpha dropout's affine correction (a, b) for a rate")
+    affine.add_argument("--rate", type=float, required=True)
+    affine.add_argument("--mean", type=float, default=0.0, help="fixed point mean")
+    affine.add_argument("--variance", type=float, default=1.0, help="fixed point variance")
+    affine.set_defaults(command=_dropout_affine)
+    for sub in (train, evaluate, models, diagnose, audit, params, affine):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the full traceback of an error")
     return parser
@@ -119,6 +175,113 @@ def _models(args):
             for argument, (annotation, default) in model_arguments(name).items())
         print(f"{name}({defaults})")
     return 0
+
+
+def _model_and_inputs(target, overrides, samples, random):
+    """The model and inputs a config describes (as `snn train` would see them) or a .keras
+    file's model with N(0, 1) inputs. Returns (name, model, x, fixed_point)."""
+    import numpy as np
+
+    from snn.config import load_config
+    from snn.runs import load_model
+    from snn.training import prepare
+
+    path = Path(target)
+    if path.suffix == ".keras":
+        model, x, name, fixed_point = load_model(path), None, path.stem, (0.0, 1.0)
+    else:
+        config = load_config(path, overrides)
+        experiment = prepare(config)
+        model, name = experiment.model, config.name
+        x = experiment.splits["train"][0][:samples]
+        fixed_point = config.model.arguments["fixed_point"]
+    if random or x is None:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((samples, *model.input_shape[1:])).astype("float32")
+    return name, model, x, fixed_point
+
+
+def _diagnose(args):
+    from snn.diagnostics import compare_activations, layer_statistics, plot_statistics
+    from snn.diagnostics import write_statistics_csv
+
+    name, model, x, fixed_point = _model_and_inputs(args.target, args.overrides, args.samples,
+                                                    args.random)
+    series = (compare_activations(model, x) if args.compare
+              else {"SELU + LeCun": layer_statistics(model, x)})
+    out_dir = Path(args.out_dir or Path("diagnostics") / name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_statistics_csv(list(series.items()), out_dir / "layer_statistics.csv")
+    inputs = "N(0, 1) inputs" if args.random or args.target.endswith(".keras") else "its data"
+    plot_statistics(series, out_dir / "layer_statistics.png",
+                    f"{name}: hidden activations at initialization on {inputs}", fixed_point)
+    print(format_statistics(series))
+    print(f"\nTable and plot written to {out_dir}/layer_statistics.csv and .png")
+    return 0
+
+
+def format_statistics(series):
+    """A text table of per-layer mean and variance, one column pair per series.
+
+    Args:
+        series: dict {label: list of LayerStatistics}, all of the same depth.
+
+    Returns:
+        str without a trailing newline.
+    """
+    labels = list(series)
+    layers = [record.layer for record in series[labels[0]]]
+    width = max([len("layer")] + [len(layer) for layer in layers])
+    header = f"{'layer':<{width}}" + "".join(f"  {label:>21}" for label in labels)
+    columns = f"{'':<{width}}" + "  {:>10} {:>10}".format("mean", "variance") * len(labels)
+    lines = [header, columns]
+    for depth, layer in enumerate(layers):
+        cells = "".join(f"  {series[label][depth].mean:>10.4f} "
+                        f"{series[label][depth].variance:>10.4f}" for label in labels)
+        lines.append(f"{layer:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def _audit(args):
+    from snn.diagnostics import audit
+
+    name, model, x, _ = _model_and_inputs(args.target, args.overrides, samples=1000,
+                                          random=False)
+    findings = audit(model, None if args.target.endswith(".keras") else x)
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print(f"{name}: no findings; the model is built as a self-normalizing network")
+    return 1 if findings else 0
+
+
+def _selu_params(args):
+    from snn.theory import selu_parameters
+
+    alpha, scale = _theory_call(selu_parameters, args.mean, args.variance, args.omega,
+                                args.tau)
+    print(f"alpha = {alpha:.16g}\nscale = {scale:.16g}")
+    return 0
+
+
+def _dropout_affine(args):
+    from snn.theory import alpha_dropout_affine, selu_parameters
+
+    alpha, scale = _theory_call(selu_parameters, args.mean, args.variance)
+    a, b = _theory_call(alpha_dropout_affine, args.rate, args.mean, args.variance, alpha,
+                        scale)
+    print(f"a = {a:.10g}\nb = {b:.10g}")
+    return 0
+
+
+def _theory_call(function, *arguments):
+    """The theory functions raise ValueError for bad numbers: here that is a user error."""
+    from snn.errors import ConfigError
+
+    try:
+        return function(*arguments)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def format_metrics(rows):

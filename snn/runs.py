@@ -13,7 +13,7 @@ import numpy as np
 
 import snn
 from snn.devices import visible_gpus
-from snn.errors import RunDirError
+from snn.errors import DataError, RunDirError
 
 CONFIG = "config.yaml"
 HISTORY = "history.csv"
@@ -75,10 +75,17 @@ def write_atomic(path, write):
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path, data):
@@ -88,6 +95,28 @@ def write_json(path, data):
 
 def read_json(path):
     return json.loads(Path(path).read_text())
+
+
+def load_model(path):
+    """Load a `.keras` model in Keras safe mode (no code from the file is executed).
+
+    Args:
+        path: str or Path of a `.keras` file.
+
+    Returns:
+        keras.Model, compiled if it was saved compiled.
+
+    Raises:
+        DataError: the file is missing, not a `.keras` archive, or needs unsafe
+            deserialization (e.g. a Lambda layer).
+    """
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except FileNotFoundError:
+        raise DataError(f"{path}: model file not found") from None
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{path}: cannot load the model safely ({reason})") from None
 
 
 def environment():

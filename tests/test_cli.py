@@ -79,3 +79,72 @@ def test_console_script_lists_models():
     assert [line.split("(")[0] for line in lines] == ["snn_cnn", "snn_mlp"]
     assert lines[1] == ("snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer="
                         "'lecun_uniform', output_activation='softmax', fixed_point=[0.0, 1.0])")
+
+
+def test_diagnose_compare_writes_table_and_png(tmp_path):
+    out = tmp_path / "diag"
+    result = run_cli("diagnose", ROOT / "configs" / "digits_snn.yaml", "--compare",
+                     "--set", "model.depth=16", "--out-dir", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    header, columns, *rows = result.stdout.split("\n\n")[0].splitlines()
+    assert header.split() == ["layer", "SELU", "+", "LeCun", "ReLU", "+", "He", "tanh", "+",
+                              "Glorot"]
+    assert len(rows) == 16 and rows[-1].startswith("dense_16")
+    snn_mean, snn_variance = map(float, rows[-1].split()[1:3])
+    assert abs(snn_mean) < 0.1 and abs(snn_variance - 1) < 0.15
+    table = (out / "layer_statistics.csv").read_text().splitlines()
+    assert len(table) == 1 + 3 * 16
+    assert (out / "layer_statistics.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_audit_exit_status_says_whether_anything_was_found(tmp_path):
+    clean = run_cli("audit", ROOT / "configs" / "digits_snn.yaml", cwd=tmp_path)
+    assert clean.returncode == 0 and "no findings" in clean.stdout
+    raw = run_cli("audit", ROOT / "configs" / "digits_snn.yaml", "--set",
+                  "data.standardize=none", cwd=tmp_path)
+    assert raw.returncode == 1
+    assert raw.stdout.splitlines()[0].startswith("[input-scale] inputs: inputs have mean")
+
+
+def test_audit_and_diagnose_a_saved_keras_model(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((16,)),
+                              keras.layers.Dense(32, activation="relu", name="hidden"),
+                              keras.layers.Dense(2, activation="softmax", name="output")])
+    model.save(tmp_path / "relu.keras")
+    result = run_cli("audit", tmp_path / "relu.keras", cwd=tmp_path)
+    assert result.returncode == 1
+    assert [line.split("]")[0] for line in result.stdout.splitlines()] == [
+        "[activation", "[kernel-variance"]
+    result = run_cli("diagnose", tmp_path / "relu.keras", "--out-dir", tmp_path / "d",
+                     cwd=tmp_path)
+    assert result.returncode == 0 and "hidden" in result.stdout
+
+
+def test_training_prints_audit_findings_as_warnings(tmp_path):
+    result = run_cli("train", ROOT / "configs" / "digits_snn.yaml", "--set",
+                     "data.standardize=none", "--set", "training.epochs=1",
+                     "--run-dir", tmp_path / "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert warnings[0].startswith("snn: warning: [input-scale] inputs:")
+    stopped = run_cli("train", ROOT / "configs" / "digits_snn.yaml", "--set",
+                      "data.standardize=none", "--set", "training.audit=error",
+                      "--run-dir", tmp_path / "stopped", cwd=tmp_path)
+    assert stopped.returncode == 2 and not (tmp_path / "stopped").exists()
+    assert stopped.stderr.startswith("snn: error: training.audit: 2 finding(s)")
+
+
+def test_theory_commands_print_the_papers_numbers(tmp_path):
+    params = run_cli("theory", "selu-params", cwd=tmp_path)
+    assert params.stdout.split() == ["alpha", "=", "1.673263242354377", "scale", "=",
+                                     "1.05070098735548"]
+    notebook = run_cli("theory", "selu-params", "--mean", "-0.1", "--variance", "2",
+                       "--omega", "1", cwd=tmp_path)
+    assert notebook.stdout.splitlines()[0].startswith("alpha = 1.97690219542")
+    affine = run_cli("theory", "dropout-affine", "--rate", "0.05", cwd=tmp_path)
+    assert affine.stdout.split() == ["a", "=", "0.954844476", "b", "=", "0.08393557219"]
+    bad = run_cli("theory", "dropout-affine", "--rate", "1", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "snn: error: rate: got 1.0; expected a number in [0, 1)"
