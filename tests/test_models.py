@@ -61,21 +61,23 @@ def test_builder_offers_the_snn_recipe_arguments_with_snn_defaults(name):
 def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_path):
     x, _ = _batch()
     np.save(tmp_path / "x.npy", x)
-    for name in list_models():
-        model = _small(name)
+    models = {name: _small(name) for name in list_models()}
+    models["custom_fixed_point"] = _small("snn_mlp", fixed_point=[-0.1, 2.0])
+    for name, model in models.items():
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.expected.npy", model.predict(x, verbose=0))
-    # No custom_objects and safe mode: only registered, serializable layers may be used.
+    # No custom_objects and safe mode. The standard SNNs use only Keras layers; importing
+    # snn.layers registers SELU and FixedPointAlphaDropout for other fixed points.
     script = (
-        "import sys, numpy as np, keras\n"
+        "import sys, numpy as np, keras, snn.layers\n"
         "x = np.load(sys.argv[1] + '/x.npy')\n"
         "for name in sys.argv[2:]:\n"
         "    model = keras.saving.load_model(f'{sys.argv[1]}/{name}.keras', safe_mode=True)\n"
         "    np.save(f'{sys.argv[1]}/{name}.loaded.npy', model.predict(x, verbose=0))\n"
     )
-    subprocess.run([sys.executable, "-c", script, str(tmp_path), *list_models()], check=True,
+    subprocess.run([sys.executable, "-c", script, str(tmp_path), *models], check=True,
                    capture_output=True, timeout=300)
-    for name in list_models():
+    for name in models:
         expected = np.load(tmp_path / f"{name}.expected.npy")
         assert np.array_equal(np.load(tmp_path / f"{name}.loaded.npy"), expected), name
 

@@ -73,6 +73,14 @@ def test_regression_with_a_linear_head(tmp_path):
     assert set(metrics["test"]) == {"loss", "mean_absolute_error"}
 
 
+def test_a_model_for_another_fixed_point_trains_from_the_config(tmp_path):
+    config = _config(model={"fixed_point": [-0.1, 2.0], "dropout_rate": 0.1},
+                     training={"activation_statistics": True})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert metrics["audit"] == [] and metrics["epochs_run"] == 3
+    assert evaluate(tmp_path / "run") == metrics["test"]
+
+
 def test_cnn_on_digits_images(tmp_path):
     config = _config(data={"name": "digits", "reshape": [8, 8, 1], "standardize": "global"},
                      model={"name": "snn_cnn", "filters": [8], "dense_units": [16],
