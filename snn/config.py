@@ -22,11 +22,11 @@ from typing import Annotated, Any, Literal
 import keras
 import yaml
 
-from snn.data.sources import get_source
+from snn.data.sources import source_options
 from snn.errors import ConfigError
 from snn.models import model_arguments
 from snn.schema import Pattern, PositiveInt, Range, check, check_arguments, describe
-from snn.schema import signature_spec, unknown_key
+from snn.schema import unknown_key
 
 Fraction = Annotated[float, Range(0.0, 1.0, low_open=True, high_open=True)]
 
@@ -124,6 +124,8 @@ class TrainingConfig:
             probe after every epoch (`activation_stats.csv` and `.png` in the run).
         audit: before training, check the model and inputs for what breaks
             self-normalization: "warn" (print findings), "error" (stop) or "off".
+        class_weight: "balanced" weighs each class inversely to its frequency in the
+            training rows (for imbalanced data such as HTRU2); "none" weighs all equally.
     """
 
     optimizer: Optimizer = "sgd"
@@ -137,6 +139,7 @@ class TrainingConfig:
     device: Literal["auto", "cpu", "gpu"] = "auto"
     activation_statistics: bool = False
     audit: Literal["warn", "error", "off"] = "warn"
+    class_weight: Literal["none", "balanced"] = "none"
 
     def __post_init__(self):
         if self.loss is not None:
@@ -150,6 +153,20 @@ def _check_keras_name(key, name, lookup, kind):
         lookup(name)
     except ValueError:
         raise ConfigError(f"{key}: got {name!r}; expected a Keras {kind} name", key=key) from None
+
+
+@dataclasses.dataclass
+class EvaluationConfig:
+    """The `evaluation:` section: how test metrics are estimated (see `snn.evaluation`).
+
+    Attributes:
+        protocol: "holdout", "kfold", "uci121" (the 4 fixed UCI-121 folds) or
+            "uci121_selection" (the UCI-121 model-selection split).
+        folds: number of folds for "kfold".
+    """
+
+    protocol: Literal["holdout", "kfold", "uci121", "uci121_selection"] = "holdout"
+    folds: Annotated[int, Range(2)] = 10
 
 
 @dataclasses.dataclass
@@ -169,6 +186,7 @@ class ExperimentConfig:
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
     model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
     training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = dataclasses.field(default_factory=EvaluationConfig)
     output: OutputConfig = dataclasses.field(default_factory=OutputConfig)
 
 
@@ -250,8 +268,7 @@ def _parse_section(cls, raw, prefix):
                           key=prefix.rstrip(".") or None)
     if cls is DataConfig:
         source = check(raw.get("source", "sklearn"), str, prefix + "source")
-        return _parse_with_extras(cls, raw, prefix, "options",
-                                  signature_spec(get_source(source)))
+        return _parse_with_extras(cls, raw, prefix, "options", source_options(source))
     if cls is ModelConfig:
         name = check(raw.get("name", "snn_mlp"), str, prefix + "name")
         return _parse_with_extras(cls, raw, prefix, "arguments", model_arguments(name))

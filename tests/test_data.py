@@ -122,7 +122,7 @@ def test_csv_errors_name_the_line_and_column(tmp_path, text, label, error, messa
 
 def test_missing_file_names_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setenv("SNN_DATA_DIR", str(tmp_path))
-    with pytest.raises(DataError, match=f"data.path: file not found: {tmp_path}/nope.csv"):
+    with pytest.raises(DataError, match=f"data.path: not found: {tmp_path}/nope.csv"):
         load_dataset(_data("csv", path="nope.csv"), "softmax")
 
 

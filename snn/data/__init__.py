@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 
-from snn.data.sources import get_source, list_sources, register_source
+from snn.data import idx, tfds, tox21, uci121  # noqa: F401  (register their sources)
+from snn.data.sources import PredefinedSplits, get_source, list_sources, register_source
 from snn.data.splits import SPLITS, Standardization, split_indices
 from snn.errors import DataError
 from snn.schema import signature_spec
 
-__all__ = ["Dataset", "SPLITS", "Standardization", "get_source", "list_sources",
+__all__ = ["Dataset", "PredefinedSplits", "SPLITS", "Standardization", "get_source",
+           "list_sources",
            "load_dataset", "register_source", "resolve_data_path", "split_indices"]
 
 DATA_DIR_VARIABLE = "SNN_DATA_DIR"
@@ -34,12 +36,14 @@ class Dataset:
         num_outputs: int, width of the output layer.
         classes: list of the original class labels in index order, or None (regression,
             multi-label).
+        predefined: the splits the data set comes with (UCI-121), else empty.
     """
 
     x: np.ndarray
     y: np.ndarray
     num_outputs: int
     classes: list | None
+    predefined: PredefinedSplits = dataclasses.field(default_factory=PredefinedSplits)
 
     @property
     def stratify(self):
@@ -82,19 +86,21 @@ def load_dataset(data, output_activation):
     """
     source = get_source(data.source)
     options = dict(data.options)
+    if "data_dir" in signature_spec(source):
+        options["data_dir"] = data.data_dir
     for name, (annotation, _) in signature_spec(source).items():
-        if annotation is Path and name in options:
+        if annotation is Path and options.get(name) is not None:
             options[name] = resolve_data_path(options[name], data.data_dir)
-            if not options[name].is_file():
-                raise DataError(f"data.{name}: file not found: {options[name]} (relative paths "
+            if not options[name].exists():
+                raise DataError(f"data.{name}: not found: {options[name]} (relative paths "
                                 f"are resolved against data.data_dir, ${DATA_DIR_VARIABLE} or "
                                 "the current directory)")
-    x, y = source(**options)
+    x, y, *predefined = source(**options)
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
     if data.reshape is not None:
         x = _reshape(x, data.reshape)
-    return Dataset(x, *_encode_targets(np.asarray(y), output_activation))
+    return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)
 
 
 def _reshape(x, shape):
@@ -114,8 +120,9 @@ def _encode_targets(y, output_activation):
         return y, y.shape[1], None
     if output_activation == "sigmoid" and y.ndim == 2:
         y = _as_float(y, "multi-label targets")
-        if not np.isin(y, (0.0, 1.0)).all():
-            raise DataError("data: multi-label targets for a sigmoid output must be 0 or 1")
+        if not np.isin(y[~np.isnan(y)], (0.0, 1.0)).all():  # NaN: a missing label
+            raise DataError("data: multi-label targets for a sigmoid output must be 0, 1 or "
+                            "missing")
         return y, y.shape[1], None
     if y.ndim != 1:
         raise DataError(f"data: targets have shape {y.shape}; a {output_activation} output "

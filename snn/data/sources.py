@@ -2,11 +2,12 @@
 
 A source is a function whose annotated keyword arguments are its config keys and which
 returns raw `(x, y)` numpy arrays: features of shape (n, ...) and targets of shape (n,) or
-(n, k). Label encoding, splitting and standardization happen later, the same for every
+(n, k), optionally followed by the `PredefinedSplits` the data set comes with. Label encoding, splitting and standardization happen later, the same for every
 source (`snn.data`).
 """
 
 import csv
+import dataclasses
 import gzip
 from pathlib import Path
 from typing import Literal
@@ -14,8 +15,22 @@ from typing import Literal
 import numpy as np
 
 from snn.errors import ConfigError, DataError
+from snn.schema import signature_spec
 
 _SOURCES = {}
+
+
+@dataclasses.dataclass
+class PredefinedSplits:
+    """Splits that come with a data set, for the evaluation protocols that use them.
+
+    Attributes:
+        selection: (train, validation) row indices for model selection, or None.
+        folds: list of (train, test) row indices for the final estimate, or None.
+    """
+
+    selection: tuple | None = None
+    folds: list | None = None
 
 
 def register_source(name):
@@ -36,6 +51,15 @@ def register_source(name):
 def list_sources():
     """The names of all registered data sources, sorted."""
     return sorted(_SOURCES)
+
+
+def source_options(name):
+    """A source's config options: {name: (annotation, default)}.
+
+    A source argument named `data_dir` is not an option of its own: it receives the
+    section's `data.data_dir`.
+    """
+    return signature_spec(get_source(name), exclude=("data_dir",))
 
 
 def get_source(name):
@@ -67,6 +91,30 @@ def load_sklearn(name: Literal["digits", "breast_cancer", "wine", "iris"] = "dig
 
     bunch = getattr(sklearn.datasets, f"load_{name}")()
     return bunch.data.astype(np.float32), bunch.target
+
+
+@register_source("htru2")
+def load_htru2(path: Path = Path("htru2/HTRU_2.csv")):
+    """HTRU2 pulsar candidates (Lyon et al. 2016), one of the SNN paper's benchmarks.
+
+    Args:
+        path: `HTRU_2.csv`, with or without its header line `M1,ST1,...,C`.
+
+    Returns:
+        (x, y): float32 array (n, 8) of the profile and DM-SNR statistics, int labels (n,)
+        with 1 for a pulsar.
+
+    Raises:
+        DataError: the file is not a CSV of 9 numeric columns.
+
+    Reference:
+        Lyon et al., "Fifty years of pulsar candidate selection", MNRAS 459, 2016;
+        Klambauer et al. 2017, Section 4.3.
+    """
+    x, y = load_csv(path, label=-1)
+    if x.shape[1] != 8:
+        raise DataError(f"{path}: {x.shape[1] + 1} columns; HTRU2 has 9 (8 features, class)")
+    return x, y
 
 
 @register_source("npz")

@@ -11,6 +11,31 @@ from snn.errors import DataError
 SPLITS = ("train", "validation", "test")
 
 
+def split_off(rows, fraction, seed, labels=None):
+    """Hold out a share of `rows`, stratified by class when labels are given.
+
+    Args:
+        rows: int array of row indices.
+        fraction: float in (0, 1), the share held out (scikit-learn rounds its size up).
+        seed: int, fixes the shuffle.
+        labels: None, or class indices of all rows of the data set (indexed by `rows`).
+
+    Returns:
+        (kept, held_out): sorted int64 arrays.
+
+    Raises:
+        DataError: a class has too few examples to appear on both sides.
+    """
+    try:
+        kept, held_out = train_test_split(
+            rows, test_size=fraction, random_state=seed,
+            stratify=None if labels is None else labels[rows])
+    except ValueError as error:
+        raise DataError(f"data: cannot split {len(rows)} examples with stratification "
+                        f"({error})") from None
+    return np.sort(kept), np.sort(held_out)
+
+
 def split_indices(num_examples, validation_fraction, test_fraction, seed, stratify=None):
     """Row indices of the train, validation and test splits, fixed by the seed.
 
@@ -28,19 +53,10 @@ def split_indices(num_examples, validation_fraction, test_fraction, seed, strati
     Raises:
         DataError: a class has too few examples to appear in every split.
     """
-    indices = np.arange(num_examples)
-    try:
-        rest, test = train_test_split(indices, test_size=test_fraction, random_state=seed,
-                                      stratify=stratify)
-        inner = None if stratify is None else stratify[rest]
-        train, validation = train_test_split(
-            rest, test_size=validation_fraction / (1.0 - test_fraction),
-            random_state=seed, stratify=inner,
-        )
-    except ValueError as error:
-        raise DataError(f"data: cannot split {num_examples} examples into train/validation/"
-                        f"test with stratification ({error})") from None
-    return {"train": np.sort(train), "validation": np.sort(validation), "test": np.sort(test)}
+    rest, test = split_off(np.arange(num_examples), test_fraction, seed, stratify)
+    train, validation = split_off(rest, validation_fraction / (1.0 - test_fraction), seed,
+                                  stratify)
+    return {"train": train, "validation": validation, "test": test}
 
 
 @dataclasses.dataclass

@@ -1,0 +1,71 @@
+"""TensorFlow Datasets: a prepared local directory, mocked data, and no silent download."""
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+from sklearn.datasets import load_digits
+
+from snn.config import DataConfig
+from snn.data import load_dataset
+from snn.errors import DataError
+
+
+class TinyDigits(tfds.core.GeneratorBasedBuilder):
+    """100 scikit-learn digits as a TFDS data set, prepared from local data in the test."""
+
+    VERSION = tfds.core.Version("1.0.0")
+
+    def _info(self):
+        return tfds.core.DatasetInfo(
+            builder=self,
+            features=tfds.features.FeaturesDict({
+                "image": tfds.features.Image(shape=(8, 8, 1)),
+                "label": tfds.features.ClassLabel(num_classes=10)}),
+            supervised_keys=("image", "label"))
+
+    def _split_generators(self, dl_manager):
+        return {"train": self._generate_examples()}
+
+    def _generate_examples(self):
+        digits = load_digits()
+        for i in range(100):
+            yield i, {"image": digits.images[i].astype(np.uint8)[..., None],
+                      "label": int(digits.target[i])}
+
+
+def _tfds(data_dir, **options):
+    return DataConfig(source="tfds", options={"split": "train", "download": False, **options},
+                      data_dir=str(data_dir))
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("tfds")
+    TinyDigits(data_dir=str(data_dir)).download_and_prepare()
+    return data_dir
+
+
+def test_a_prepared_directory_is_read_as_images(prepared):
+    dataset = load_dataset(_tfds(prepared, name="tiny_digits"), "softmax")
+    assert dataset.x.shape == (100, 8, 8, 1) and dataset.x.dtype == np.float32
+    digits = load_digits()
+    # The same 100 images, in TFDS's shuffled order: compare as sorted sets of sums.
+    np.testing.assert_allclose(np.sort(dataset.x.sum(axis=(1, 2, 3))),
+                               np.sort(digits.images[:100].sum(axis=(1, 2))))
+
+
+def test_missing_data_is_a_clear_error_not_a_download(tmp_path):
+    with pytest.raises(DataError, match=r"'tiny_digits' is not prepared in .*empty.*; "
+                                        "prepare it on a machine with internet"):
+        load_dataset(_tfds(tmp_path / "empty", name="tiny_digits"), "softmax")
+
+
+def test_unknown_name_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="data.name: no TFDS data set 'no_such_set'"):
+        load_dataset(_tfds(tmp_path, name="no_such_set"), "softmax")
+
+
+def test_mocked_mnist_gives_image_arrays(tmp_path):
+    with tfds.testing.mock_data(num_examples=7):
+        dataset = load_dataset(_tfds(tmp_path, name="mnist"), "softmax")
+    assert dataset.x.shape == (7, 28, 28, 1)
