@@ -149,7 +149,12 @@ def _train(args):
     config = load_config(args.config, args.overrides)
     metrics = train(config, args.run_dir)
     print(f"\nRun saved to {metrics['run_dir']}")
-    print(format_metrics({"validation": metrics["validation"], "test": metrics["test"]}))
+    rows = {"validation": metrics["validation"], "test": metrics["test"]}
+    folds = len(metrics["folds"])
+    if folds > 1:
+        rows = {f"{label} (mean of {folds} folds)": values for label, values in rows.items()}
+        rows["test std"] = metrics["test_std"]
+    print(format_metrics(rows))
     print(f"{metrics['epochs_run']} epochs in {metrics['train_seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s)")
     return 0

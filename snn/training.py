@@ -1,9 +1,14 @@
 """Train an experiment end to end, and re-evaluate a finished run.
 
-`train(config, run_dir)` reads top to bottom: seed, data, model (`prepare`), compile,
-audit, fit, evaluate, save. Everything that can fail because of the user's config or data (data loading, model
-arguments, device) happens before the run directory is created, so a mistake leaves nothing
-behind; `metrics.json` is written last, so a run without it is visibly unfinished.
+`train(config, run_dir)` reads top to bottom: data, folds (`snn.evaluation`), then per fold
+seed, standardize, build (`prepare`), compile, audit, fit, evaluate, save. Everything that
+can fail because of the user's config or data happens before the run directory is created,
+so a mistake leaves nothing behind; `metrics.json` is written last, so a run without it is
+visibly unfinished.
+
+A holdout run keeps its model and splits in the run directory itself; a run with several
+folds keeps each fold's in `fold_1/`, `fold_2/`, ... and reports the mean and standard
+deviation of the folds' test metrics.
 """
 
 import dataclasses
@@ -13,13 +18,17 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
 from snn.config import OPTIMIZERS, load_config, save_config
-from snn.data import SPLITS, Standardization, load_dataset, split_indices
+from snn.data import SPLITS, Standardization, load_dataset
 from snn.devices import device_scope
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import AuditError, ConfigError, RunDirError, TrainingError
+from snn.evaluation import fold_indices
+from snn.losses import masked_binary_crossentropy
+from snn.metrics import prediction_metrics, summarize, task_of
 from snn.models import build_model
 
 logger = logging.getLogger("snn")
@@ -27,41 +36,50 @@ logger = logging.getLogger("snn")
 # Validation examples whose activations `training.activation_statistics` follows.
 _PROBE_SIZE = 512
 
-# The loss and metrics that fit each output activation, unless the config names its own.
+# The loss and the Keras metrics logged during training, per task, unless the config names
+# its own. Test metrics come from `snn.metrics` (exact AUC, missing labels skipped).
 _TASK_DEFAULTS = {
-    "softmax": ("sparse_categorical_crossentropy", ["accuracy"]),
-    "sigmoid": ("binary_crossentropy", ["accuracy", "auc"]),
-    "linear": ("mean_squared_error", ["mean_absolute_error"]),
+    "multiclass": ("sparse_categorical_crossentropy", ["accuracy"]),
+    "binary": (masked_binary_crossentropy, ["accuracy"]),
+    "multilabel": (masked_binary_crossentropy, []),
+    "regression": ("mean_squared_error", ["mean_absolute_error"]),
 }
 
 
 @dataclasses.dataclass
 class Experiment:
-    """An experiment ready to train: its data, splits and (uncompiled) model.
+    """One fold ready to train: its splits and its (uncompiled) model.
 
     Attributes:
         config: the `ExperimentConfig` it was prepared from.
+        task: "multiclass", "binary", "multilabel" or "regression".
         indices: {"train", "validation", "test"} -> row indices.
-        standardization: `Standardization` fitted on the training split, or None.
+        standardization: `Standardization` fitted on the training rows, or None.
         splits: {split: (x, y)} with inputs standardized.
         model: keras.Model as initialized.
+        class_weight: {class: weight} for `fit`, or None.
     """
 
     config: object
+    task: str
     indices: dict
     standardization: Standardization | None
     splits: dict
     model: keras.Model
+    class_weight: dict | None
 
 
-def prepare(config):
-    """Seed, load and split the data, standardize it, and build the model.
+def prepare(config, dataset=None, indices=None):
+    """Seed, split and standardize the data, and build the model of one fold.
 
     Everything here depends only on the config, so `snn diagnose` and `snn audit` see the
     very model and inputs that `snn train` would train.
 
     Args:
         config: `snn.config.ExperimentConfig`.
+        dataset: `snn.data.Dataset`, or None to load it from the config.
+        indices: one fold's {"train", "validation", "test"} row indices, or None for the
+            first fold of the configured protocol.
 
     Returns:
         `Experiment`.
@@ -71,17 +89,21 @@ def prepare(config):
     """
     # Seed Python, NumPy and the backend, so the same config gives the same run.
     keras.utils.set_random_seed(config.seed)
-    dataset = load_dataset(config.data, config.model.arguments["output_activation"])
-    indices = split_indices(len(dataset.x), config.data.validation_fraction,
-                            config.data.test_fraction, config.seed, dataset.stratify)
+    activation = config.model.arguments["output_activation"]
+    if dataset is None:
+        dataset = load_dataset(config.data, activation)
+    if indices is None:
+        indices = fold_indices(config, dataset)[0]
     standardization = (None if config.data.standardize == "none" else
                        Standardization.fit(dataset.x[indices["train"]],
                                            config.data.standardize))
     model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
                         num_outputs=dataset.num_outputs, seed=config.seed,
                         **config.model.arguments)
-    return Experiment(config, indices, standardization,
-                      _prepare_splits(dataset, indices, standardization), model)
+    task = task_of(activation, dataset.num_outputs)
+    splits = _prepare_splits(dataset, indices, standardization)
+    return Experiment(config, task, indices, standardization, splits, model,
+                      _class_weight(config.training.class_weight, task, splits["train"][1]))
 
 
 def train(config, run_dir=None, verbose=1):
@@ -93,9 +115,11 @@ def train(config, run_dir=None, verbose=1):
         verbose: 1 shows a progress bar over epochs; 0 is silent.
 
     Returns:
-        dict, the content of `metrics.json`: {"test": {metric: value}, "validation":
-        {...}, "epochs_run": int, "train_seconds": float, "samples_per_second": float,
-        "audit": [str]}, plus "run_dir": str.
+        dict, the content of `metrics.json` plus "run_dir": "protocol"; "test" and
+        "validation" ({metric: value}, the mean over folds); "test_std" (standard deviation
+        over folds, 0 for one fold); "folds" (one {"test", "validation", "epochs_run"} per
+        fold); "epochs_run", "train_seconds", "samples_per_second" (summed over folds);
+        "audit" (the audit's findings, as text).
 
     Raises:
         ConfigError, DataError, DeviceError: the config, data or device is unusable (nothing
@@ -112,55 +136,100 @@ def train(config, run_dir=None, verbose=1):
     >>> metrics["test"]["accuracy"] > 0.96
     True
     """
-    training = config.training
-    with device_scope(training.device):
-        # --- data and model ---
-        experiment = prepare(config)
-        model, splits = experiment.model, experiment.splits
-        loss, metrics = _TASK_DEFAULTS[config.model.arguments["output_activation"]]
-        metrics = training.metrics or metrics
-        _check_monitor(training.early_stopping, metrics)
-        model.compile(
-            optimizer=OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
-            loss=training.loss or loss,
-            metrics=metrics,
-        )
-        findings = _audit(model, splits["train"][0], training.audit)
+    with device_scope(config.training.device):
+        # --- data, folds, and the first fold's model: checked before anything is written ---
+        dataset = load_dataset(config.data, config.model.arguments["output_activation"])
+        folds = fold_indices(config, dataset)
+        first = prepare(config, dataset, folds[0])
+        _compile(first)
+        findings = _audit(first.model, first.splits["train"][0], config.training.audit)
 
-        # --- fit ---
         run_dir = runs.create_run_dir(config, run_dir)
         save_config(config, run_dir / runs.CONFIG)
         runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment())
-        started = time.perf_counter()
-        history = model.fit(
-            *splits["train"],
-            validation_data=splits["validation"],
-            epochs=training.epochs,
-            batch_size=training.batch_size,
-            callbacks=_callbacks(config, run_dir, splits, verbose),
-            verbose=0,
-        )
-        train_seconds = time.perf_counter() - started
-        _check_finite(history)
+        results = []
+        for number, indices in enumerate(folds, start=1):
+            experiment = first if number == 1 else prepare(config, dataset, indices)
+            if number > 1:
+                _compile(experiment)
+            fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
+            fold_dir.mkdir(exist_ok=True)
+            label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
+            results.append(_train_fold(experiment, fold_dir, label, verbose))
 
-        # --- evaluate and save; metrics.json last marks the run complete ---
-        results = {split: _evaluate(model, *splits[split], training.batch_size)
-                   for split in ("test", "validation")}
-    epochs_run = len(history.epoch)
-    n_train = len(experiment.indices["train"])
-    results.update(
-        epochs_run=epochs_run,
-        train_seconds=round(train_seconds, 3),
-        samples_per_second=round(epochs_run * n_train / train_seconds, 1),
-        audit=[str(finding) for finding in findings],
+    test, test_std = summarize([fold["test"] for fold in results])
+    validation, _ = summarize([fold["validation"] for fold in results])
+    seconds = sum(fold["train_seconds"] for fold in results)
+    seen = sum(fold["epochs_run"] * fold["train_examples"] for fold in results)
+    metrics = {
+        "protocol": config.evaluation.protocol,
+        "test": test,
+        "test_std": test_std,
+        "validation": validation,
+        "folds": [{key: fold[key] for key in ("test", "validation", "epochs_run")}
+                  for fold in results],
+        "epochs_run": sum(fold["epochs_run"] for fold in results),
+        "train_seconds": round(seconds, 3),
+        "samples_per_second": round(seen / seconds, 1),
+        "audit": [str(finding) for finding in findings],
+    }
+    runs.write_json(run_dir / runs.METRICS, metrics)
+    return {**metrics, "run_dir": str(run_dir)}
+
+
+def _compile(experiment):
+    training = experiment.config.training
+    loss, metrics = _TASK_DEFAULTS[experiment.task]
+    metrics = training.metrics if training.metrics is not None else metrics
+    _check_monitor(training.early_stopping, metrics)
+    experiment.model.compile(
+        optimizer=OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
+        loss=training.loss or loss,
+        metrics=metrics,
     )
-    runs.write_atomic(run_dir / runs.MODEL, model.save)
+
+
+def _train_fold(experiment, fold_dir, label, verbose):
+    """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
+    config, model, splits = experiment.config, experiment.model, experiment.splits
+    started = time.perf_counter()
+    history = model.fit(
+        *splits["train"],
+        validation_data=splits["validation"],
+        epochs=config.training.epochs,
+        batch_size=config.training.batch_size,
+        class_weight=experiment.class_weight,
+        callbacks=_callbacks(config, fold_dir, splits, label, verbose),
+        verbose=0,
+    )
+    train_seconds = time.perf_counter() - started
+    _check_finite(history)
+    results = {split: _evaluate(model, experiment.task, *splits[split],
+                                config.training.batch_size)
+               for split in ("test", "validation")}
+    runs.write_atomic(fold_dir / runs.MODEL, model.save)
     if experiment.standardization is not None:
-        runs.write_atomic(run_dir / runs.STANDARDIZATION, experiment.standardization.save)
-    runs.write_atomic(run_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
-    (run_dir / runs.CHECKPOINT).unlink(missing_ok=True)
-    runs.write_json(run_dir / runs.METRICS, results)
-    return {**results, "run_dir": str(run_dir)}
+        runs.write_atomic(fold_dir / runs.STANDARDIZATION, experiment.standardization.save)
+    runs.write_atomic(fold_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
+    (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)
+    if label and verbose:
+        print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
+    return {**results, "epochs_run": len(history.epoch), "train_seconds": train_seconds,
+            "train_examples": len(experiment.indices["train"])}
+
+
+def _class_weight(mode, task, y_train):
+    """Keras class weights: "balanced" weighs classes inversely to their frequency."""
+    if mode == "none":
+        return None
+    if task not in ("multiclass", "binary"):
+        raise ConfigError("training.class_weight: 'balanced' needs single-label "
+                          f"classification; this model's task is {task}",
+                          key="training.class_weight")
+    labels = y_train.reshape(-1).astype(int)
+    classes = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=classes, y=labels)
+    return {int(c): float(w) for c, w in zip(classes, weights)}
 
 
 def _audit(model, x_train, mode):
@@ -177,13 +246,14 @@ def _audit(model, x_train, mode):
 
 
 def evaluate(run_dir):
-    """Reload a finished run's model, data split and standardization; recompute test metrics.
+    """Reload a finished run's models, splits and standardization; recompute test metrics.
 
     Args:
         run_dir: str or Path of a completed run.
 
     Returns:
-        dict {metric: value} on the run's test split; equal to `metrics.json`'s "test".
+        dict {metric: value}, the mean over folds of the test metrics; equal to
+        `metrics.json`'s "test".
 
     Raises:
         RunDirError: `run_dir` is not a completed run.
@@ -196,14 +266,21 @@ def evaluate(run_dir):
         raise RunDirError(f"{run_dir}: not a completed run (no {runs.METRICS}); "
                           "train it with `snn train` first")
     config = load_config(run_dir / runs.CONFIG)
-    dataset = load_dataset(config.data, config.model.arguments["output_activation"])
-    with np.load(run_dir / runs.SPLITS, allow_pickle=False) as saved:
-        indices = {split: saved[split] for split in SPLITS}
-    standardization = (None if config.data.standardize == "none" else
-                       Standardization.load(run_dir / runs.STANDARDIZATION))
-    x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
-    model = runs.load_model(run_dir / runs.MODEL)
-    return _evaluate(model, x_test, y_test, config.training.batch_size)
+    activation = config.model.arguments["output_activation"]
+    dataset = load_dataset(config.data, activation)
+    task = task_of(activation, dataset.num_outputs)
+    fold_dirs = sorted(run_dir.glob("fold_*"), key=lambda p: int(p.name.split("_")[1])) \
+        or [run_dir]
+    folds = []
+    for fold_dir in fold_dirs:
+        with np.load(fold_dir / runs.SPLITS, allow_pickle=False) as saved:
+            indices = {split: saved[split] for split in SPLITS}
+        standardization = (None if config.data.standardize == "none" else
+                           Standardization.load(fold_dir / runs.STANDARDIZATION))
+        x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
+        model = runs.load_model(fold_dir / runs.MODEL)
+        folds.append(_evaluate(model, task, x_test, y_test, config.training.batch_size))
+    return summarize(folds)[0]
 
 
 def _check_monitor(early_stopping, metrics):
@@ -235,17 +312,19 @@ def _prepare_splits(dataset, indices, standardization):
     return splits
 
 
-def _evaluate(model, x, y, batch_size):
-    values = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-    return {name: float(value) for name, value in values.items()}
+def _evaluate(model, task, x, y, batch_size):
+    """The loss as trained, then the task's metrics from predictions (`snn.metrics`)."""
+    loss = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)["loss"]
+    predictions = model.predict(x, batch_size=batch_size, verbose=0)
+    return {"loss": float(loss), **prediction_metrics(task, y, predictions)}
 
 
-def _callbacks(config, run_dir, splits, verbose):
+def _callbacks(config, fold_dir, splits, label, verbose):
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY)),
+        keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY)),
         # The latest best model, so a crashed run still leaves a usable model behind.
-        keras.callbacks.ModelCheckpoint(str(run_dir / runs.CHECKPOINT), save_best_only=True),
+        keras.callbacks.ModelCheckpoint(str(fold_dir / runs.CHECKPOINT), save_best_only=True),
     ]
     stopping = config.training.early_stopping
     if stopping is not None:
@@ -255,10 +334,10 @@ def _callbacks(config, run_dir, splits, verbose):
         ))
     if config.training.activation_statistics:
         probe = splits["validation"][0][:_PROBE_SIZE]
-        callbacks.append(ActivationStatistics(probe, run_dir,
+        callbacks.append(ActivationStatistics(probe, fold_dir,
                                               config.model.arguments["fixed_point"]))
     if verbose:
-        callbacks.append(EpochProgress(config.training.epochs))
+        callbacks.append(EpochProgress(config.training.epochs, label))
     return callbacks
 
 
@@ -267,13 +346,17 @@ class EpochProgress(keras.callbacks.Callback):
 
     Args:
         epochs: int, the most epochs the run can take (the bar's length).
+        label: str printed above the bar (e.g. "fold 2/10"), or "".
     """
 
-    def __init__(self, epochs):
+    def __init__(self, epochs, label=""):
         super().__init__()
         self.epochs = epochs
+        self.label = label
 
     def on_train_begin(self, logs=None):
+        if self.label:
+            print(self.label)
         self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
         self.epochs_done = 0
 

@@ -17,11 +17,11 @@ def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"Run saved to {run}" in result.stdout
     table = result.stdout.splitlines()
-    assert table[-4].split() == ["accuracy", "loss"]
+    assert table[-4].split() == ["loss", "accuracy"]
     assert table[-2].startswith("test")
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] >= 0.96  # the bar; ~0.97 measured
-    assert float(table[-2].split()[1]) == pytest.approx(metrics["test"]["accuracy"], abs=5e-5)
+    assert float(table[-2].split()[2]) == pytest.approx(metrics["test"]["accuracy"], abs=5e-5)
     for name in ("config.yaml", "history.csv", "model.keras", "standardization.npz",
                  "environment.json"):
         assert (run / name).is_file(), name
@@ -31,7 +31,7 @@ def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr
     test_row, recorded_row = evaluated.stdout.splitlines()[1:3]
     assert test_row.split()[1:] == recorded_row.split()[1:]
-    assert float(test_row.split()[1]) == pytest.approx(metrics["test"]["accuracy"], abs=5e-5)
+    assert float(test_row.split()[2]) == pytest.approx(metrics["test"]["accuracy"], abs=5e-5)
 
 
 @pytest.mark.parametrize("config, overrides, message", [
@@ -39,7 +39,7 @@ def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path):
      "model.dropout_rate: got 1.0 (number); expected a number in [0.0, 1.0)"),
     ("name: x\n", ["model.depth=0"], "--set: model.depth: got 0"),
     ("name: x\ndata: {source: csv, path: nowhere.csv}\n", [],
-     "data.path: file not found:"),
+     "data.path: not found:"),
     ("name: x\ntraining: {device: gpu}\n", [], "training.device: got 'gpu'"),
 ])
 def test_user_errors_print_one_line_and_exit_2(tmp_path, config, overrides, message):

@@ -35,8 +35,10 @@ def test_train_writes_a_complete_run_and_evaluate_reproduces_it(tmp_path):
     run = tmp_path / "run"
     assert {p.name for p in run.iterdir()} == RUN_FILES
     saved = json.loads((run / "metrics.json").read_text())
-    assert set(saved) == {"test", "validation", "epochs_run", "train_seconds",
-                          "samples_per_second", "audit"}
+    assert set(saved) == {"protocol", "test", "test_std", "validation", "folds",
+                          "epochs_run", "train_seconds", "samples_per_second", "audit"}
+    assert saved["protocol"] == "holdout" and len(saved["folds"]) == 1
+    assert saved["folds"][0]["test"] == saved["test"] and saved["test_std"]["loss"] == 0
     assert saved["audit"] == []  # the builders make correct SNNs
     assert set(saved["test"]) == {"loss", "accuracy"}
     assert saved["epochs_run"] == 3
@@ -70,7 +72,8 @@ def test_binary_classification_reports_auc(tmp_path):
 
 def test_regression_with_a_linear_head(tmp_path):
     metrics = train(_config(model={"output_activation": "linear"}), tmp_path / "r", verbose=0)
-    assert set(metrics["test"]) == {"loss", "mean_absolute_error"}
+    assert set(metrics["test"]) == {"loss", "mse", "mae"}
+    assert metrics["test"]["loss"] == pytest.approx(metrics["test"]["mse"], rel=1e-5)
 
 
 def test_a_model_for_another_fixed_point_trains_from_the_config(tmp_path):
@@ -79,6 +82,54 @@ def test_a_model_for_another_fixed_point_trains_from_the_config(tmp_path):
     metrics = train(config, tmp_path / "run", verbose=0)
     assert metrics["audit"] == [] and metrics["epochs_run"] == 3
     assert evaluate(tmp_path / "run") == metrics["test"]
+
+
+def test_kfold_trains_every_fold_and_reports_mean_and_std(tmp_path):
+    config = _config(evaluation={"protocol": "kfold", "folds": 3}, training={"epochs": 2})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    run = tmp_path / "run"
+    assert sorted(p.name for p in run.glob("fold_*")) == ["fold_1", "fold_2", "fold_3"]
+    assert all((run / f"fold_{k}" / "model.keras").is_file() for k in (1, 2, 3))
+    accuracies = [fold["test"]["accuracy"] for fold in metrics["folds"]]
+    assert metrics["test"]["accuracy"] == pytest.approx(np.mean(accuracies))
+    assert metrics["test_std"]["accuracy"] == pytest.approx(np.std(accuracies, ddof=1))
+    assert metrics["epochs_run"] == 6
+    assert evaluate(run) == pytest.approx(metrics["test"], rel=1e-6)
+
+
+def test_uci121_protocol_on_a_real_set(shared_data, tmp_path):
+    config = _config(data={"source": "uci121", "name": "iris", "root": str(shared_data / "uci121"),
+                           "standardize": "none"},
+                     evaluation={"protocol": "uci121"}, training={"epochs": 2})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert metrics["protocol"] == "uci121" and len(metrics["folds"]) == 4
+    with np.load(tmp_path / "run" / "fold_1" / "splits.npz") as splits:
+        assert len(splits["test"]) == 37  # conxuntos_kfold.dat: 113 training, 37 test rows
+
+
+def test_multitask_with_missing_labels_reports_mean_auc(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 6)).astype("float32")
+    y = (x[:, :3] > 0).astype("float32")
+    y[rng.uniform(size=y.shape) < 0.3] = np.nan  # 30% of labels missing
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    config = _config(data={"source": "npz", "path": str(tmp_path / "d.npz"), "name": REMOVE},
+                     model={"output_activation": "sigmoid"},
+                     training={"epochs": 20, "learning_rate": 0.05})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert set(metrics["test"]) == {"loss", "accuracy", "auc"}
+    assert metrics["test"]["auc"] > 0.9  # each task is a sign of one input
+
+
+def test_balanced_class_weights_need_single_label_classification(tmp_path):
+    config = _config(data={"name": "breast_cancer"}, model={"output_activation": "sigmoid"},
+                     training={"class_weight": "balanced"})
+    assert train(config, tmp_path / "run", verbose=0)["epochs_run"] == 3
+    regression = _config(model={"output_activation": "linear"},
+                         training={"class_weight": "balanced"})
+    with pytest.raises(ConfigError, match="training.class_weight: 'balanced' needs"):
+        train(regression, tmp_path / "r", verbose=0)
+    assert not (tmp_path / "r").exists()
 
 
 def test_cnn_on_digits_images(tmp_path):

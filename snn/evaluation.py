@@ -1,0 +1,74 @@
+"""Evaluation protocols: which rows train, stop early and test, in one or more folds.
+
+- `holdout`: one stratified train / validation / test split by `data.validation_fraction`
+  and `data.test_fraction`.
+- `kfold`: `evaluation.folds` stratified folds; each fold is the test set once, and
+  `data.validation_fraction` of the remaining rows is held out for early stopping.
+- `uci121`: the 4 fixed folds of a UCI-121 set (`conxuntos_kfold.dat`), the paper's final
+  estimate; the validation rows for early stopping come from each fold's training rows.
+- `uci121_selection`: the UCI-121 model-selection split (`conxuntos.dat`): train on its
+  training rows, stop early and report on its validation rows (reported as "test"). Use it
+  to choose hyperparameters, then `uci121` for the final estimate, as the paper did.
+"""
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from snn.data import split_indices
+from snn.data.splits import split_off
+from snn.errors import ConfigError, DataError
+
+
+def fold_indices(config, dataset):
+    """The row indices of every fold an experiment trains.
+
+    Args:
+        config: `snn.config.ExperimentConfig` (its `evaluation`, `data` and `seed`).
+        dataset: `snn.data.Dataset`.
+
+    Returns:
+        list of dicts {"train", "validation", "test"} -> sorted int64 row indices; one dict
+        for `holdout` and `uci121_selection`.
+
+    Raises:
+        ConfigError: a UCI-121 protocol with a data source that has no UCI-121 splits.
+        DataError: too few examples of a class to stratify.
+    """
+    protocol, data, seed = config.evaluation.protocol, config.data, config.seed
+    labels = dataset.stratify
+    if protocol == "holdout":
+        return [split_indices(len(dataset.x), data.validation_fraction, data.test_fraction,
+                              seed, labels)]
+    if protocol == "kfold":
+        splitter = (KFold if labels is None else StratifiedKFold)(
+            n_splits=config.evaluation.folds, shuffle=True, random_state=seed)
+        try:
+            pairs = list(splitter.split(dataset.x.reshape(len(dataset.x), -1), labels))
+        except ValueError as error:
+            raise DataError(f"evaluation.folds: cannot make {config.evaluation.folds} "
+                            f"stratified folds ({error})") from None
+    else:
+        predefined = dataset.predefined
+        if predefined.folds is None:
+            raise ConfigError(f"evaluation.protocol: {protocol!r} needs the fixed splits of "
+                              "data.source: uci121", key="evaluation.protocol")
+        if protocol == "uci121_selection":
+            train, validation = predefined.selection
+            return [{"train": np.sort(train), "validation": np.sort(validation),
+                     "test": np.sort(validation)}]
+        pairs = predefined.folds
+    folds = []
+    for rest, test in pairs:
+        train, validation = _validation_split(np.asarray(rest), data.validation_fraction, seed,
+                                              labels)
+        folds.append({"train": train, "validation": validation, "test": np.sort(test)})
+    return folds
+
+
+def _validation_split(rows, fraction, seed, labels):
+    """Stratified when possible; some UCI-121 sets have classes too rare to stratify a
+    fold's training rows, and their folds are fixed, so fall back to a random split."""
+    try:
+        return split_off(rows, fraction, seed, labels)
+    except DataError:
+        return split_off(rows, fraction, seed)
