@@ -49,6 +49,8 @@ class DataConfig:
         reshape: one example's shape after loading, e.g. [8, 8, 1] for a CNN on digits.
         data_dir: directory for relative file paths (default: `$SNN_DATA_DIR`, else the
             current directory).
+        missing: what to do with missing feature values (NaN, empty CSV cells): "reject"
+            them with an error naming the first one, or "impute" the training mean.
     """
 
     source: str = "sklearn"
@@ -58,8 +60,13 @@ class DataConfig:
     standardize: Literal["per_feature", "global", "none"] = "per_feature"
     reshape: list[PositiveInt] | None = None
     data_dir: str | None = None
+    missing: Literal["reject", "impute"] = "reject"
 
     def __post_init__(self):
+        if self.missing == "impute" and self.standardize == "none":
+            raise ConfigError("data.missing: 'impute' fills in the training mean while "
+                              "standardizing; expected data.standardize other than 'none'",
+                              key="data.missing")
         held_out = self.validation_fraction + self.test_fraction
         if held_out >= 1.0:
             raise ConfigError(

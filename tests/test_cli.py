@@ -148,3 +148,19 @@ def test_theory_commands_print_the_papers_numbers(tmp_path):
     bad = run_cli("theory", "dropout-affine", "--rate", "1", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "snn: error: rate: got 1.0; expected a number in [0, 1)"
+
+
+def test_a_truncated_idx_file_is_one_line_naming_the_file(tmp_path):
+    images = tmp_path / "images-idx3-ubyte"
+    images.write_bytes((2051).to_bytes(4, "big") + b"".join(
+        n.to_bytes(4, "big") for n in (10, 28, 28)) + bytes(1000))
+    (tmp_path / "labels").write_bytes((2049).to_bytes(4, "big") + (10).to_bytes(4, "big")
+                                      + bytes(10))
+    config = tmp_path / "mnist.yaml"
+    config.write_text(f"name: m\ndata: {{source: mnist_idx, images: {images}, "
+                      f"labels: {tmp_path / 'labels'}}}\n")
+    result = run_cli("train", config, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"snn: error: {images}: truncated: the header declares (10, 28, 28) = 7840 values, "
+        "the file holds 1000")

@@ -106,7 +106,8 @@ def test_gzipped_csv_without_header_label_by_index(tmp_path):
 
 @pytest.mark.parametrize("text, label, error, message", [
     ("a,b,c\n1,oops,0\n", "c", DataError, "line 2, column 'b': got 'oops'; expected a number"),
-    ("a,b,c\n1,nan,0\n", "c", DataError, "line 2, column 'b': got 'nan'; features must be finite"),
+    ("a,b,c\n1,inf,0\n", "c", DataError, "line 2, column 'b': got 'inf'; features must be "
+                                         "finite"),
     ("a,b,c\n1,2,0\n1,2\n", "c", DataError, "line 3 has 2 columns; expected 3"),
     ("", -1, DataError, "the file is empty"),
     ("a,b,c\n1,2,0\n", "d", ConfigError, "data.label: .* has no column 'd'; columns: a, b, c"),
@@ -118,6 +119,22 @@ def test_csv_errors_name_the_line_and_column(tmp_path, text, label, error, messa
     path.write_text(text)
     with pytest.raises(error, match=message):
         load_csv(path, label=label)
+
+
+def test_missing_values_are_rejected_or_imputed_with_the_training_mean(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("a,b,y\n1,10,0\n3,,1\nnan,30,0\n5,40,1\n")
+    with pytest.raises(DataError, match=r"data.missing: 2 feature values are missing \(first: "
+                                        r"row 1, feature 1\); set data.missing: impute"):
+        load_dataset(_data("csv", path=str(path), label="y"), "softmax")
+    dataset = load_dataset(DataConfig(source="csv", options={"path": str(path), "label": "y"},
+                                      missing="impute"), "softmax")
+    stats = Standardization.fit(dataset.x)  # NaN left out: mean of b is (10+30+40)/3
+    np.testing.assert_allclose(stats.mean, [3.0, 80 / 3], rtol=1e-6)
+    standardized = stats.apply(dataset.x)
+    assert standardized[1, 1] == 0.0 and standardized[2, 0] == 0.0  # the training mean
+    with pytest.raises(ConfigError, match="data.missing: 'impute' fills in the training mean"):
+        DataConfig(missing="impute", standardize="none")
 
 
 def test_missing_file_names_where_it_looked(tmp_path, monkeypatch):

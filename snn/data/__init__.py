@@ -98,6 +98,12 @@ def load_dataset(data, output_activation):
     x, y, *predefined = source(**options)
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
+    missing = np.isnan(x.reshape(len(x), -1))
+    if data.missing == "reject" and missing.any():
+        row, feature = np.argwhere(missing)[0]
+        raise DataError(f"data.missing: {int(missing.sum())} feature values are missing "
+                        f"(first: row {row}, feature {feature}); set data.missing: impute to "
+                        "fill them with the training mean, or clean the data")
     if data.reshape is not None:
         x = _reshape(x, data.reshape)
     return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)

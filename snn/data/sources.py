@@ -174,8 +174,9 @@ def load_csv(
 
     Raises:
         DataError: empty file, rows of unequal length, an unknown label column, a feature
-            cell that is not a number, or a NaN/infinite feature. The message names the file,
-            the line and the column.
+            cell that is not a number, or an infinite feature. The message names the file,
+            the line and the column. Empty and "nan" cells are missing values (NaN), handled
+            by `data.missing`.
     """
     rows = _read_rows(path, delimiter)
     if header == "auto":
@@ -193,6 +194,7 @@ def load_csv(
     labels = table[:, label_index]
     features = np.delete(table, label_index, axis=1)
     feature_names = [n for i, n in enumerate(names) if i != label_index]
+    features = np.where(features == "", "nan", features)  # an empty cell is a missing value
     try:
         x = features.astype(np.float32)
     except ValueError:
@@ -201,12 +203,12 @@ def load_csv(
             f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
             f"{str(features[row, column])!r}; expected a number"
         ) from None
-    bad = ~np.isfinite(x)
+    bad = np.isinf(x)  # NaN is a missing value, for data.missing to handle
     if bad.any():
         row, column = np.argwhere(bad)[0]
         raise DataError(
             f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
-            f"{str(features[row, column])!r}; features must be finite (remove or impute it)"
+            f"{str(features[row, column])!r}; features must be finite numbers"
         )
     return x, _numbers_if_possible(labels)
 

@@ -91,9 +91,14 @@ class Standardization:
         return cls(scaler.mean_.astype(np.float32), scaler.scale_.astype(np.float32))
 
     def apply(self, x):
-        """Standardize features of shape (n, ...) with the fitted statistics."""
+        """Standardize features of shape (n, ...) with the fitted statistics.
+
+        Missing values (NaN) become 0, the standardized training mean: scikit-learn's
+        scaler leaves them out of the fitted statistics.
+        """
         flat = x.reshape(len(x), -1)
-        return ((flat - self.mean) / self.scale).astype(np.float32).reshape(x.shape)
+        standardized = np.nan_to_num((flat - self.mean) / self.scale, nan=0.0)
+        return standardized.astype(np.float32).reshape(x.shape)
 
     def save(self, path):
         np.savez(path, mean=self.mean, scale=self.scale)
