@@ -174,3 +174,17 @@ def test_real_mnist_subset_gzipped_csv_without_header(shared_data):
     assert dataset.classes == list(range(10))
     assert np.bincount(dataset.y).tolist() == [500] * 10
     assert dataset.x.min() == 0 and dataset.x.max() == 255
+
+
+def test_htru2_with_or_without_its_header_line(tmp_path):
+    from snn.data.sources import load_htru2
+
+    row = "140.5,55.6,-0.23,-0.69,3.19,19.1,7.97,74.2,0\n"
+    (tmp_path / "with.csv").write_text("M1,ST1,EX1,SK1,M2,ST2,EX2,SK2,C\n" + row * 3)
+    (tmp_path / "without.csv").write_text(row * 3)
+    for name in ("with.csv", "without.csv"):
+        x, y = load_htru2(tmp_path / name)
+        assert x.shape == (3, 8) and list(y) == [0, 0, 0]
+    (tmp_path / "short.csv").write_text("1,2,3,0\n")
+    with pytest.raises(DataError, match="short.csv: 4 columns; HTRU2 has 9"):
+        load_htru2(tmp_path / "short.csv")

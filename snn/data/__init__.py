@@ -85,17 +85,7 @@ def load_dataset(data, output_activation):
         DataError: the source fails, or the targets do not fit the output activation.
     """
     source = get_source(data.source)
-    options = dict(data.options)
-    if "data_dir" in signature_spec(source):
-        options["data_dir"] = data.data_dir
-    for name, (annotation, _) in signature_spec(source).items():
-        if annotation is Path and options.get(name) is not None:
-            options[name] = resolve_data_path(options[name], data.data_dir)
-            if not options[name].exists():
-                raise DataError(f"data.{name}: not found: {options[name]} (relative paths "
-                                f"are resolved against data.data_dir, ${DATA_DIR_VARIABLE} or "
-                                "the current directory)")
-    x, y, *predefined = source(**options)
+    x, y, *predefined = source(**_source_arguments(source, data))
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
     missing = np.isnan(x.reshape(len(x), -1))
@@ -107,6 +97,22 @@ def load_dataset(data, output_activation):
     if data.reshape is not None:
         x = _reshape(x, data.reshape)
     return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)
+
+
+def _source_arguments(source, data):
+    """The source's options with file paths resolved (and checked) and `data_dir` passed on."""
+    spec = signature_spec(source)
+    arguments = dict(data.options)
+    if "data_dir" in spec:
+        arguments["data_dir"] = data.data_dir
+    for name, (annotation, _) in spec.items():
+        if annotation is Path and arguments.get(name) is not None:
+            arguments[name] = resolve_data_path(arguments[name], data.data_dir)
+            if not arguments[name].exists():
+                raise DataError(f"data.{name}: not found: {arguments[name]} (relative paths "
+                                f"are resolved against data.data_dir, ${DATA_DIR_VARIABLE} or "
+                                "the current directory)")
+    return arguments
 
 
 def _reshape(x, shape):
