@@ -2,8 +2,9 @@
 
 A source is a function whose annotated keyword arguments are its config keys and which
 returns raw `(x, y)` numpy arrays: features of shape (n, ...) and targets of shape (n,) or
-(n, k), optionally followed by the `PredefinedSplits` the data set comes with. Label encoding, splitting and standardization happen later, the same for every
-source (`snn.data`).
+(n, k), optionally followed by the `PredefinedSplits` the data set comes with. Label
+encoding, splitting and standardization happen later, the same for every source
+(`snn.data`).
 """
 
 import csv

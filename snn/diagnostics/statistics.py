@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from snn.layers import SELU
+from snn.runs import write_atomic
 from snn.theory import ALPHA, SCALE
 
 @dataclasses.dataclass(frozen=True)
@@ -120,8 +121,6 @@ def write_statistics_csv(rows, path):
         rows: list of (label, LayerStatistics) pairs.
         path: the CSV file to write (atomically, via `snn.runs.write_atomic`).
     """
-    from snn.runs import write_atomic
-
     def write(temporary):
         with open(temporary, "w", newline="") as handle:
             writer = csv.writer(handle)
@@ -150,8 +149,6 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
 
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
-
-    from snn.runs import write_atomic
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     count = len(series)
