@@ -25,12 +25,18 @@ def _dense(**kwargs):
     return keras.layers.Dense(**{**arguments, **kwargs})
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list_models("snn"))
 @pytest.mark.parametrize("arguments", [{}, {"dropout_rate": 0.1, "fixed_point": [-0.1, 2.0]},
                                        {"kernel_initializer": "lecun_normal"}])
 def test_registered_snn_builders_audit_clean(name, arguments):
     model = build_model(name, input_shape=(8, 8, 1), num_outputs=3, seed=0, **arguments)
     assert audit(model, X.reshape(-1, 8, 8, 1)) == []
+
+
+@pytest.mark.parametrize("name", list_models("baseline"))
+def test_every_baseline_is_flagged_as_not_self_normalizing(name):
+    model = build_model(name, input_shape=(64,), num_outputs=3, depth=2, units=64, seed=0)
+    assert "activation" in _codes(model)  # ReLU hidden layers, at the least
 
 
 def test_a_correct_hand_built_snn_audits_clean():

@@ -24,8 +24,11 @@ def _batch():
     return rng.standard_normal((16, *INPUT_SHAPE)).astype("float32"), rng.integers(0, 3, 16)
 
 
-def test_registry_lists_the_snn_builders():
-    assert {"snn_mlp", "snn_cnn"} <= set(list_models())
+def test_registry_lists_snn_builders_and_the_papers_baselines():
+    assert list_models("snn") == ["snn_cnn", "snn_mlp"]
+    assert list_models("baseline") == ["batchnorm_mlp", "highway_mlp", "layernorm_mlp",
+                                       "msra_mlp", "resnet_mlp", "weightnorm_mlp"]
+    assert list_models() == sorted(list_models("snn") + list_models("baseline"))
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -48,7 +51,7 @@ def test_one_training_step_updates_every_weight(name):
         assert not np.array_equal(weight.numpy(), old), f"{weight.path} got no gradient"
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list_models("snn"))
 def test_builder_offers_the_snn_recipe_arguments_with_snn_defaults(name):
     defaults = {argument: default for argument, (_, default) in model_arguments(name).items()}
     assert defaults["dropout_rate"] == 0.0
@@ -67,9 +70,9 @@ def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_pat
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.expected.npy", model.predict(x, verbose=0))
     # No custom_objects and safe mode. The standard SNNs use only Keras layers; importing
-    # snn.layers registers SELU and FixedPointAlphaDropout for other fixed points.
+    # snn.models registers SELU, FixedPointAlphaDropout and WeightNormDense.
     script = (
-        "import sys, numpy as np, keras, snn.layers\n"
+        "import sys, numpy as np, keras, snn.models\n"
         "x = np.load(sys.argv[1] + '/x.npy')\n"
         "for name in sys.argv[2:]:\n"
         "    model = keras.saving.load_model(f'{sys.argv[1]}/{name}.keras', safe_mode=True)\n"
@@ -99,8 +102,8 @@ def test_output_activation_sets_the_head(activation):
 
 
 def test_unknown_model_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; known models: snn_cnn, "
-                                          "snn_mlp"):
+    with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; known models: "
+                                          "batchnorm_mlp, .*, snn_cnn, snn_mlp, weightnorm_mlp"):
         build_model("snn_mpl", input_shape=(4,), num_outputs=2)
 
 
@@ -121,3 +124,34 @@ def test_cnn_explains_a_flat_input_shape():
     with pytest.raises(ConfigError, match=r"snn_cnn expects \(height, width, channels\): "
                                           "set data.reshape"):
         build_model("snn_cnn", input_shape=(64,), num_outputs=10)
+
+
+def test_weight_norm_kernel_has_length_g_per_unit():
+    from snn.models.weight_norm import WeightNormDense
+
+    layer = WeightNormDense(3, kernel_initializer=keras.initializers.HeNormal(seed=0))
+    x = np.eye(4, dtype="float32")  # rows of the identity: outputs are the kernel's rows
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), layer.v.numpy(),
+                               rtol=1e-5)  # g starts at ||v||: the kernel starts as v
+    layer.g.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    kernel = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(np.linalg.norm(kernel, axis=0), [1.0, 2.0, 3.0], rtol=1e-5)
+
+
+def test_highway_gates_start_closed_and_carry_is_one_minus_gate():
+    model = build_model("highway_mlp", input_shape=(4,), num_outputs=2, depth=2, units=8,
+                        seed=0)
+    assert np.all(model.get_layer("block_2_t").bias.numpy() == -2.0)
+    gate = np.array([[0.1, 0.7]], "float32")
+    carry = keras.ops.convert_to_numpy(model.get_layer("block_2_carry")(gate))
+    np.testing.assert_allclose(carry, [[0.9, 0.3]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, layer_type, count", [
+    ("batchnorm_mlp", keras.layers.BatchNormalization, 3),
+    ("layernorm_mlp", keras.layers.LayerNormalization, 3),
+    ("resnet_mlp", keras.layers.Add, 3),
+])
+def test_baselines_have_one_such_layer_per_block(name, layer_type, count):
+    model = build_model(name, input_shape=(4,), num_outputs=2, depth=3, units=8, seed=0)
+    assert sum(isinstance(layer, layer_type) for layer in model.layers) == count

@@ -4,12 +4,13 @@ from snn.errors import ConfigError
 from snn.schema import check_arguments, signature_spec
 
 _BUILDERS = {}
+_KINDS = {}
 
 # Supplied by the trainer (from the data and the experiment seed), not by a config's model:.
 SUPPLIED_ARGUMENTS = ("input_shape", "num_outputs", "seed")
 
 
-def register_model(builder):
+def register_model(builder, kind="snn"):
     """Register a model builder under its function name (use as a decorator).
 
     The builder's annotated keyword arguments are its config keys: `build_model` and the
@@ -17,6 +18,8 @@ def register_model(builder):
 
     Args:
         builder: function `(input_shape, num_outputs, **arguments) -> keras.Model`.
+        kind: "snn" for self-normalizing networks (they must pass `snn.diagnostics.audit`),
+            "baseline" for the paper's competitors.
 
     Returns:
         The builder, unchanged.
@@ -27,16 +30,30 @@ def register_model(builder):
     if builder.__name__ in _BUILDERS:
         raise ValueError(f"a model named {builder.__name__!r} is already registered")
     _BUILDERS[builder.__name__] = builder
+    _KINDS[builder.__name__] = kind
     return builder
 
 
-def list_models():
-    """The names of all registered model builders, sorted.
+def list_models(kind=None):
+    """The names of the registered model builders, sorted.
+
+    Args:
+        kind: None for all, or "snn" / "baseline".
 
     Returns:
         list[str].
     """
-    return sorted(_BUILDERS)
+    return sorted(name for name in _BUILDERS if kind in (None, _KINDS[name]))
+
+
+def model_kind(name):
+    """"snn" or "baseline", as registered.
+
+    Raises:
+        ConfigError: `name` is not registered.
+    """
+    _builder(name)
+    return _KINDS[name]
 
 
 def model_arguments(name):
