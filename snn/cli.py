@@ -155,7 +155,8 @@ def _train(args):
         rows = {f"{label} (mean of {folds} folds)": values for label, values in rows.items()}
         rows["test std"] = metrics["test_std"]
     print(format_metrics(rows))
-    print(f"{metrics['epochs_run']} epochs in {metrics['train_seconds']:.1f} s "
+    epochs = metrics["epochs_run"]
+    print(f"{epochs} epoch{'s' if epochs != 1 else ''} in {metrics['train_seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s)")
     return 0
 
@@ -193,13 +194,15 @@ def _model_and_inputs(target, overrides, samples, random):
 
     path = Path(target)
     if path.suffix == ".keras":
-        model, x, name, fixed_point = load_model(path), None, path.stem, (0.0, 1.0)
+        # Run directories all hold a model.keras: name it after its directory too.
+        name = f"{path.resolve().parent.name}-{path.stem}"
+        model, x, fixed_point = load_model(path), None, (0.0, 1.0)
     else:
         config = load_config(path, overrides)
         experiment = prepare(config)
         model, name = experiment.model, config.name
         x = experiment.splits["train"][0][:samples]
-        fixed_point = config.model.arguments["fixed_point"]
+        fixed_point = config.model.fixed_point
     if random or x is None:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((samples, *model.input_shape[1:])).astype("float32")
@@ -212,14 +215,17 @@ def _diagnose(args):
 
     name, model, x, fixed_point = _model_and_inputs(args.target, args.overrides, args.samples,
                                                     args.random)
-    series = (compare_activations(model, x) if args.compare
-              else {"SELU + LeCun": layer_statistics(model, x)})
+    saved = args.target.endswith(".keras")
+    label = "as saved" if saved else "SELU + LeCun"
+    series = (compare_activations(model, x, label) if args.compare
+              else {label: layer_statistics(model, x)})
     out_dir = Path(args.out_dir or Path("diagnostics") / name)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_statistics_csv(list(series.items()), out_dir / "layer_statistics.csv")
-    inputs = "N(0, 1) inputs" if args.random or args.target.endswith(".keras") else "its data"
+    inputs = "N(0, 1) inputs" if args.random or saved else "its data"
+    state = "" if saved else " at initialization"
     plot_statistics(series, out_dir / "layer_statistics.png",
-                    f"{name}: hidden activations at initialization on {inputs}", fixed_point)
+                    f"{name}: hidden activations{state} on {inputs}", fixed_point)
     print(format_statistics(series))
     print(f"\nTable and plot written to {out_dir}/layer_statistics.csv and .png")
     return 0

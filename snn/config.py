@@ -88,6 +88,11 @@ class ModelConfig:
     name: str = "snn_mlp"
     arguments: dict = dataclasses.field(default_factory=dict)
 
+    @property
+    def fixed_point(self):
+        """(mean, variance) the hidden activations should hold; (0, 1) for baselines."""
+        return tuple(self.arguments.get("fixed_point", (0.0, 1.0)))
+
 
 @dataclasses.dataclass
 class EarlyStoppingConfig:
@@ -169,11 +174,17 @@ class EvaluationConfig:
     Attributes:
         protocol: "holdout", "kfold", "uci121" (the 4 fixed UCI-121 folds) or
             "uci121_selection" (the UCI-121 model-selection split).
-        folds: number of folds for "kfold".
+        folds: number of folds for "kfold" (default 10); the other protocols fix their own.
     """
 
     protocol: Literal["holdout", "kfold", "uci121", "uci121_selection"] = "holdout"
-    folds: Annotated[int, Range(2)] = 10
+    folds: Annotated[int, Range(2)] | None = None
+
+    def __post_init__(self):
+        if self.folds is not None and self.protocol != "kfold":
+            raise ConfigError(f"evaluation.folds: got {self.folds}, but protocol "
+                              f"{self.protocol!r} fixes its folds; expected protocol: kfold",
+                              key="evaluation.folds")
 
 
 @dataclasses.dataclass

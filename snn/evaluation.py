@@ -19,6 +19,9 @@ from snn.data.splits import split_off
 from snn.errors import ConfigError, DataError
 
 
+DEFAULT_FOLDS = 10
+
+
 def fold_indices(config, dataset):
     """The row indices of every fold an experiment trains.
 
@@ -40,13 +43,14 @@ def fold_indices(config, dataset):
         return [split_indices(len(dataset.x), data.validation_fraction, data.test_fraction,
                               seed, labels)]
     if protocol == "kfold":
+        count = config.evaluation.folds or DEFAULT_FOLDS
         splitter = (KFold if labels is None else StratifiedKFold)(
-            n_splits=config.evaluation.folds, shuffle=True, random_state=seed)
+            n_splits=count, shuffle=True, random_state=seed)
         try:
             pairs = list(splitter.split(dataset.x.reshape(len(dataset.x), -1), labels))
         except ValueError as error:
-            raise DataError(f"evaluation.folds: cannot make {config.evaluation.folds} "
-                            f"stratified folds ({error})") from None
+            raise DataError(f"evaluation.folds: cannot make {count} stratified folds "
+                            f"({error})") from None
     else:
         predefined = dataset.predefined
         if predefined.folds is None:

@@ -76,9 +76,11 @@ def test_console_script_lists_models():
     result = subprocess.run([script, "models"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert [line.split("(")[0] for line in lines] == ["snn_cnn", "snn_mlp"]
-    assert lines[1] == ("snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer="
-                        "'lecun_uniform', output_activation='softmax', fixed_point=[0.0, 1.0])")
+    names = [line.split("(")[0] for line in lines]
+    assert names == sorted(names) and {"snn_cnn", "snn_mlp", "msra_mlp"} <= set(names)
+    assert lines[names.index("snn_mlp")] == (
+        "snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer='lecun_uniform', "
+        "output_activation='softmax', fixed_point=[0.0, 1.0])")
 
 
 def test_diagnose_compare_writes_table_and_png(tmp_path):

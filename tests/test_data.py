@@ -124,8 +124,8 @@ def test_csv_errors_name_the_line_and_column(tmp_path, text, label, error, messa
 def test_missing_values_are_rejected_or_imputed_with_the_training_mean(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("a,b,y\n1,10,0\n3,,1\nnan,30,0\n5,40,1\n")
-    with pytest.raises(DataError, match=r"data.missing: 2 feature values are missing \(first: "
-                                        r"row 1, feature 1\); set data.missing: impute"):
+    with pytest.raises(DataError, match=r"data.missing: 2 feature values of .*m.csv are missing "
+                                        r"\(first: example 2, feature 2, counting from 1"):
         load_dataset(_data("csv", path=str(path), label="y"), "softmax")
     dataset = load_dataset(DataConfig(source="csv", options={"path": str(path), "label": "y"},
                                       missing="impute"), "softmax")

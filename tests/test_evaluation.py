@@ -9,8 +9,9 @@ from snn.errors import ConfigError
 from snn.evaluation import fold_indices
 
 
-def _config(protocol, folds=5):
-    return parse_config({"name": "t", "evaluation": {"protocol": protocol, "folds": folds},
+def _config(protocol, folds=None):
+    evaluation = {"protocol": protocol} | ({"folds": folds} if folds else {})
+    return parse_config({"name": "t", "evaluation": evaluation,
                          "data": {"validation_fraction": 0.2}})
 
 
@@ -49,3 +50,10 @@ def test_uci121_protocol_needs_a_uci121_source():
     with pytest.raises(ConfigError, match="evaluation.protocol: 'uci121' needs the fixed "
                                           "splits of data.source: uci121"):
         fold_indices(_config("uci121"), _dataset())
+
+
+def test_folds_are_only_for_kfold():
+    with pytest.raises(ConfigError, match="evaluation.folds: got 3, but protocol 'holdout' "
+                                          "fixes its folds; expected protocol: kfold"):
+        _config("holdout", 3)
+    assert len(fold_indices(_config("kfold"), _dataset())) == 10  # the default

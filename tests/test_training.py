@@ -132,6 +132,14 @@ def test_balanced_class_weights_need_single_label_classification(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_a_baseline_trains_from_the_config_without_audit_warnings(tmp_path, caplog):
+    config = _config(model={"name": "batchnorm_mlp", "dropout_rate": 0.1},
+                     training={"activation_statistics": True})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert metrics["audit"] == [] and caplog.text == ""
+    assert (tmp_path / "run" / "activation_stats.png").is_file()
+
+
 def test_cnn_on_digits_images(tmp_path):
     config = _config(data={"name": "digits", "reshape": [8, 8, 1], "standardize": "global"},
                      model={"name": "snn_cnn", "filters": [8], "dense_units": [16],

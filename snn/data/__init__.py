@@ -85,15 +85,18 @@ def load_dataset(data, output_activation):
         DataError: the source fails, or the targets do not fit the output activation.
     """
     source = get_source(data.source)
-    x, y, *predefined = source(**_source_arguments(source, data))
+    arguments = _source_arguments(source, data)
+    x, y, *predefined = source(**arguments)
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
     missing = np.isnan(x.reshape(len(x), -1))
     if data.missing == "reject" and missing.any():
         row, feature = np.argwhere(missing)[0]
-        raise DataError(f"data.missing: {int(missing.sum())} feature values are missing "
-                        f"(first: row {row}, feature {feature}); set data.missing: impute to "
-                        "fill them with the training mean, or clean the data")
+        where = f" of {arguments['path']}" if "path" in arguments else ""
+        raise DataError(f"data.missing: {int(missing.sum())} feature values{where} are missing "
+                        f"(first: example {row + 1}, feature {feature + 1}, counting from 1 "
+                        "without the label); set data.missing: impute to fill them with the "
+                        "training mean, or clean the data")
     if data.reshape is not None:
         x = _reshape(x, data.reshape)
     return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)

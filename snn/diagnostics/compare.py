@@ -44,18 +44,19 @@ def with_activation(model, activation, initializer, seed=0):
     return keras.models.clone_model(model, clone_function=clone)
 
 
-def compare_activations(model, x):
+def compare_activations(model, x, label="SELU + LeCun"):
     """Per-layer statistics of `model` and of the same architecture with ReLU and tanh.
 
     Args:
-        model: keras.Model built as an SNN.
+        model: keras.Model, usually built as an SNN.
         x: float array (n, *input_shape), standardized inputs.
+        label: the name of `model`'s own series.
 
     Returns:
-        dict {label: list of `LayerStatistics`}, the SNN first ("SELU + LeCun"), then the
-        entries of `ALTERNATIVES`.
+        dict {label: list of `LayerStatistics`}, `model` first, then the entries of
+        `ALTERNATIVES`.
     """
-    series = {"SELU + LeCun": layer_statistics(model, x)}
+    series = {label: layer_statistics(model, x)}
     for label, (activation, initializer) in ALTERNATIVES.items():
         series[label] = layer_statistics(with_activation(model, activation, initializer), x)
     return series

@@ -146,6 +146,7 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
             to light; otherwise each series gets a distinct colour.
     """
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
@@ -163,6 +164,7 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
     for axis, target, name in ((left, fixed_point[0], "mean"),
                                (right, fixed_point[1], "variance")):
         axis.axhline(target, color="black", linestyle="--", linewidth=0.8)
+        axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         axis.set_xlabel("hidden layer")
         axis.set_ylabel(f"activation {name}")
     right.set_yscale("log")
