@@ -11,25 +11,29 @@ import keras
 from snn.layers import SeedStream
 from snn.models.registry import register_model
 from snn.models.spec import InputShape, OutputActivation, Seed, Width, check_widths
+from snn.models.spec import feed_forward
 from snn.models.weight_norm import WeightNormDense
 from snn.schema import PositiveInt, UnitInterval
 
 
-def _feed_forward(name, block, input_shape, num_outputs, depth, units, dropout_rate,
-                  output_activation, seed):
-    """Inputs, `depth` hidden blocks (each followed by dropout), then the output layer."""
-    widths = check_widths("units", units, depth)
+def _baseline(name, block, input_shape, num_outputs, depth, units, dropout_rate,
+              output_activation, seed):
+    """`depth` hidden blocks, each followed by plain dropout, then a Glorot output layer."""
     seeds = SeedStream(seed)
-    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
-    for i, width in enumerate(widths, start=1):
+
+    def block_with_dropout(x, width, i):
         x = block(x, width, f"block_{i}", seeds)
-        if dropout_rate > 0:
-            x = keras.layers.Dropout(dropout_rate, seed=seeds.next(), name=f"block_{i}_dropout")(x)
-    outputs = keras.layers.Dense(
-        num_outputs, activation=output_activation, name="output",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()))(x)
-    return keras.Model(inputs, outputs, name=name)
+        if dropout_rate == 0:
+            return x
+        return keras.layers.Dropout(dropout_rate, seed=seeds.next(), name=f"block_{i}_dropout")(x)
+
+    def head(x):
+        return keras.layers.Dense(
+            num_outputs, activation=output_activation, name="output",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()))(x)
+
+    return feed_forward(name, input_shape, check_widths("units", units, depth),
+                        block_with_dropout, head)
 
 
 def _he(seeds):
@@ -104,8 +108,8 @@ def _register(name, block, reference):
         output_activation: OutputActivation = "softmax",
         seed: Seed = None,
     ):
-        return _feed_forward(name, block, input_shape, num_outputs, depth, units,
-                             dropout_rate, output_activation, seed)
+        return _baseline(name, block, input_shape, num_outputs, depth, units, dropout_rate,
+                         output_activation, seed)
 
     builder.__name__ = builder.__qualname__ = name
     builder.__doc__ = f"""A baseline feed-forward network: {reference}

@@ -1,10 +1,9 @@
 """The self-normalizing multilayer perceptron of the SNN paper."""
 
-import keras
-
 from snn import layers
 from snn.models.registry import register_model
 from snn.models.spec import FixedPoint, InputShape, OutputActivation, Seed, Width, check_widths
+from snn.models.spec import feed_forward
 from snn.schema import PositiveInt, UnitInterval
 
 
@@ -48,10 +47,8 @@ def snn_mlp(
     Reference:
         Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3.
     """
-    widths = check_widths("units", units, depth)
     recipe = layers.SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
-    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
-    for i, width in enumerate(widths, start=1):
-        x = recipe.dense(x, width, name=f"dense_{i}")
-    return keras.Model(inputs, recipe.head(x, num_outputs, output_activation), name="snn_mlp")
+    return feed_forward(
+        "snn_mlp", input_shape, check_widths("units", units, depth),
+        block=lambda x, width, i: recipe.dense(x, width, name=f"dense_{i}"),
+        head=lambda x: recipe.head(x, num_outputs, output_activation))
