@@ -2,6 +2,7 @@
 
     snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR]
     snn evaluate RUN_DIR
+    snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
     snn models
     snn diagnose CONFIG|MODEL.keras [--random] [--compare] [--out-dir DIR]
     snn audit CONFIG|MODEL.keras
@@ -29,7 +30,10 @@ def main(argv=None):
         int, the exit status: 0 on success, 2 on a user error.
     """
     args = _parser().parse_args(argv)
-    _import_keras_quietly()
+    from snn.processes import import_keras_quietly, quiet_backend_logs
+
+    import_keras_quietly()
+    quiet_backend_logs()
     _log_warnings_to_stderr()
     from snn.errors import SNNError
 
@@ -40,27 +44,6 @@ def main(argv=None):
             raise
         print(f"snn: error: {error}", file=sys.stderr)
         return 2
-
-
-def _import_keras_quietly():
-    """Import Keras without TensorFlow's C++ start-up messages (oneDNN, CUDA probing).
-
-    They are written to file descriptor 2 before TensorFlow's logging is configured, so
-    only a redirect silences them. A user who sets TF_CPP_MIN_LOG_LEVEL sees everything.
-    """
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        import keras  # noqa: F401
-        return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # honoured by messages after start-up
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import keras  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _log_warnings_to_stderr():
@@ -87,6 +70,19 @@ def _parser():
     train.add_argument("--run-dir", help="directory for this run "
                        "(default: <output.dir>/<name>-<timestamp>)")
     train.set_defaults(command=_train)
+
+    sweep = commands.add_parser(
+        "sweep", help="train every combination of a config's sweep.grid and select the best")
+    sweep.add_argument("config", help="experiment file with a sweep: section")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE", help="override a config value in every run "
+                       "(repeatable)")
+    sweep.add_argument("--run-dir", help="directory of the sweep, one run directory per "
+                       "combination inside (default: <output.dir>/<name>-sweep); running "
+                       "again into it resumes the sweep")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="parallel worker processes (default: one per CPU core)")
+    sweep.set_defaults(command=_sweep)
 
     evaluate = commands.add_parser(
         "evaluate", help="reload a finished run and recompute its test metrics")
@@ -136,7 +132,7 @@ def _parser():
     affine.add_argument("--mean", type=float, default=0.0, help="fixed point mean")
     affine.add_argument("--variance", type=float, default=1.0, help="fixed point variance")
     affine.set_defaults(command=_dropout_affine)
-    for sub in (train, evaluate, models, diagnose, audit, params, affine):
+    for sub in (train, sweep, evaluate, models, diagnose, audit, params, affine):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the full traceback of an error")
     return parser
@@ -147,6 +143,10 @@ def _train(args):
     from snn.training import train
 
     config = load_config(args.config, args.overrides)
+    if config.sweep is not None:
+        logging.getLogger("snn").warning(
+            "%s has a sweep: section; `snn train` runs its base settings once "
+            "(`snn sweep` runs the grid)", args.config)
     metrics = train(config, args.run_dir)
     print(f"\nRun saved to {metrics['run_dir']}")
     rows = {"validation": metrics["validation"], "test": metrics["test"]}
@@ -158,6 +158,24 @@ def _train(args):
     epochs = metrics["epochs_run"]
     print(f"{epochs} epoch{'s' if epochs != 1 else ''} in {metrics['train_seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s)")
+    return 0
+
+
+def _sweep(args):
+    from snn.errors import ConfigError
+    from snn.sweep import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers: got {args.workers}; expected an integer >= 1")
+    sweep = plan_sweep(args.config, args.overrides)
+    result = run_sweep(sweep, args.run_dir, args.workers)
+    statuses = [outcome["status"] for outcome in result.outcomes.values()]
+    metric, _ = sweep.config.sweep.selection
+    print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "
+          f"{statuses.count('failed')} failed")
+    print(f"Selected {result.selected}: validation {metric} {result.value:.4f}")
+    print(f"Results in {result.sweep_dir / SWEEP_CSV}; the selected config in "
+          f"{result.sweep_dir / SELECTED}")
     return 0
 
 

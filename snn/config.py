@@ -17,7 +17,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import keras
 import yaml
@@ -195,8 +195,47 @@ class OutputConfig:
 
 
 @dataclasses.dataclass
+class SweepConfig:
+    """The `sweep:` section: a grid of settings and how to pick the best run (`snn sweep`).
+
+    Attributes:
+        grid: {dotted key: list of values}, e.g. `{model.depth: [2, 4, 8]}`; the sweep runs
+            every combination (the Cartesian product), each a full experiment.
+        select: "validation <metric> min|max": the run with the best mean validation
+            value of `<metric>` (a test metric of the task, or `loss`) is the selected one.
+    """
+
+    grid: dict[str, list[Any]]
+    select: Annotated[str, Pattern(r"validation [a-z_]+ (min|max)",
+                                   "'validation <metric> min' or '... max', "
+                                   "e.g. 'validation accuracy max'")] = "validation loss min"
+
+    def __post_init__(self):
+        if not self.grid:
+            raise ConfigError("sweep.grid: got an empty mapping; expected at least one "
+                              "key with a list of values", key="sweep.grid")
+        for key, values in self.grid.items():
+            if not values:
+                raise ConfigError(f"sweep.grid.{key}: got an empty list; expected the "
+                                  "values to try", key=f"sweep.grid.{key}")
+            if key == "sweep" or key.startswith("sweep."):
+                raise ConfigError(f"sweep.grid.{key}: a sweep cannot vary its own section",
+                                  key=f"sweep.grid.{key}")
+
+    @property
+    def selection(self):
+        """(metric, "min" or "max") from `select`."""
+        _, metric, direction = self.select.split()
+        return metric, direction
+
+
+@dataclasses.dataclass
 class ExperimentConfig:
-    """A whole experiment, validated. Build it with `load_config` or `parse_config`."""
+    """A whole experiment, validated. Build it with `load_config` or `parse_config`.
+
+    `sweep` is None unless the file describes a grid for `snn sweep`; `snn train` runs the
+    file's own (base) settings.
+    """
 
     name: Annotated[str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]*",
                                  "a name of letters, digits, '_', '-' or '.'")]
@@ -206,6 +245,7 @@ class ExperimentConfig:
     training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = dataclasses.field(default_factory=EvaluationConfig)
     output: OutputConfig = dataclasses.field(default_factory=OutputConfig)
+    sweep: SweepConfig | None = None
 
 
 # --- YAML -------------------------------------------------------------------------------
@@ -355,6 +395,29 @@ def load_config(path, overrides=()):
         ConfigError: missing or unreadable file, invalid YAML, or an invalid value. The
             message names the file (or `--set` for a bad override) and the key path.
     """
+    raw = read_config(path)
+    overridden = apply_overrides(raw, overrides)
+    try:
+        return parse_config(raw)
+    except ConfigError as error:
+        source = "--set" if error.key and any(_related(error.key, k) for k in overridden) \
+            else str(path)
+        raise ConfigError(f"{source}: {error.args[0].split(': ', 1)[1]}", key=error.key) \
+            from None
+
+
+def read_config(path):
+    """Read an experiment file as plain data, unvalidated.
+
+    Args:
+        path: str or Path of a YAML file.
+
+    Returns:
+        dict, the parsed mapping.
+
+    Raises:
+        ConfigError: missing, unreadable or empty file, invalid YAML, or not a mapping.
+    """
     path = Path(path)
     try:
         text = path.read_text()
@@ -367,14 +430,7 @@ def load_config(path, overrides=()):
         raise ConfigError(f"{path}: the file is empty; expected an experiment mapping")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: got a {type(raw).__name__}; expected a mapping of keys")
-    overridden = apply_overrides(raw, overrides)
-    try:
-        return parse_config(raw)
-    except ConfigError as error:
-        source = "--set" if error.key and any(_related(error.key, k) for k in overridden) \
-            else str(path)
-        raise ConfigError(f"{source}: {error.args[0].split(': ', 1)[1]}", key=error.key) \
-            from None
+    return raw
 
 
 def _related(key, other):
@@ -401,16 +457,30 @@ def apply_overrides(raw, overrides):
         key = key.strip()
         if not sep or not key:
             raise ConfigError(f"--set {override!r}: expected KEY=VALUE, e.g. model.depth=16")
-        *parents, leaf = key.split(".")
-        node = raw
-        for depth, part in enumerate(parents):
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError(f"--set {override!r}: "
-                                  f"{'.'.join(parents[:depth + 1])} is not a mapping")
-        node[leaf] = parse_yaml(text, f"--set {key}")
+        set_key(raw, key, parse_yaml(text, f"--set {key}"), f"--set {override!r}")
         keys.append(key)
     return keys
+
+
+def set_key(raw, key, value, source):
+    """Set a dotted key in a raw config mapping, in place, creating sections on the way.
+
+    Args:
+        raw: dict, the parsed YAML.
+        key: str, e.g. "training.learning_rate".
+        value: the new value.
+        source: where the setting comes from, for the error message.
+
+    Raises:
+        ConfigError: a part of the path is not a mapping.
+    """
+    *parents, leaf = key.split(".")
+    node = raw
+    for depth, part in enumerate(parents):
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{source}: {'.'.join(parents[:depth + 1])} is not a mapping")
+    node[leaf] = value
 
 
 def to_dict(config):
@@ -426,6 +496,8 @@ def to_dict(config):
     data["data"] = {"source": data["data"].pop("source"), **data["data"].pop("options"),
                     **data["data"]}
     data["model"] = {"name": config.model.name, **config.model.arguments}
+    if config.sweep is None:
+        del data["sweep"]
     return _plain(data)
 
 

@@ -1,6 +1,7 @@
 """Which accelerators the Keras backend sees, and placing work on the requested device."""
 
 import contextlib
+import os
 
 import keras
 
@@ -49,3 +50,26 @@ def device_scope(device):
             "GPU; use device: auto or cpu, or install the GPU build (pip install -e '.[gpu]')"
         )
     return keras.device(f"{device}:0")
+
+
+def limit_cpu_threads(count):
+    """Let the backend use at most `count` CPU threads for its operations.
+
+    Sweep workers share the machine's cores; without a limit each would start one thread
+    per core and they would slow each other down. Call it before the backend runs any
+    operation (TensorFlow fixes its thread pools then).
+
+    Args:
+        count: int >= 1.
+    """
+    os.environ["OMP_NUM_THREADS"] = str(count)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(count)
+        tf.config.threading.set_inter_op_parallelism_threads(count)
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(count)

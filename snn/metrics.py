@@ -26,6 +26,20 @@ def task_of(output_activation, num_outputs):
     return "regression"
 
 
+def metric_names(output_activation):
+    """The names of the metrics a run reports for each split, for a model head.
+
+    Args:
+        output_activation: "softmax", "sigmoid" or "linear".
+
+    Returns:
+        tuple of str: "loss" and the names `prediction_metrics` returns ("auc" only where
+        both classes occur in the split).
+    """
+    return ("loss",) + {"softmax": ("accuracy",), "sigmoid": ("accuracy", "auc"),
+                        "linear": ("mse", "mae")}[output_activation]
+
+
 def prediction_metrics(task, y_true, y_pred):
     """Metrics of predictions against targets.
 

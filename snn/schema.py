@@ -105,6 +105,9 @@ def describe(annotation):
     if origin is list:
         (item,) = typing.get_args(annotation)
         return f"a list of {_plural(describe(item))}"
+    if origin is dict:
+        key, item = typing.get_args(annotation)
+        return f"a mapping of {_plural(describe(key))} to {_plural(describe(item))}"
     if dataclasses.is_dataclass(annotation):
         return "a mapping"
     return {
@@ -120,7 +123,7 @@ def describe(annotation):
 
 def _plural(text):
     for singular, plural in (("an integer", "integers"), ("a number", "numbers"),
-                             ("a string", "strings")):
+                             ("a string", "strings"), ("a list", "lists")):
         if text.startswith(singular):
             return plural + text[len(singular):]
     return text
@@ -170,6 +173,11 @@ def _convert(value, annotation):
         if not isinstance(value, (list, tuple)):
             raise _Mismatch(value)
         return [_convert(v, item) for v in value]
+    if origin is dict:
+        key, item = typing.get_args(annotation)
+        if not isinstance(value, dict):
+            raise _Mismatch(value)
+        return {_convert(k, key): _convert(v, item) for k, v in value.items()}
     if annotation is Any:
         return value
     if annotation in _SCALARS:

@@ -59,11 +59,14 @@ def test_jacobian_matches_central_differences(point):
 
 def test_iterating_the_map_from_mean_2_variance_9_converges_quickly():
     mu, nu = 2.0, 9.0
-    for steps in range(1, 50):
+    for steps in range(1, 100):  # noqa: B007 (read after the loop)
         mu, nu = moment_map(mu, nu)
         if abs(mu) < 1e-3 and abs(nu - 1) < 1e-3:
             break
-    assert steps < 50 and abs(mu) < 1e-3 and abs(nu - 1) < 1e-3
+    # Near (0, 1) the map contracts by its Jacobian's spectral norm 0.788 per layer, so a
+    # unit distance shrinks 1000-fold in ln(1e-3) / ln(0.788) = 29 layers, plus a few
+    # layers to get near from (2, 9).
+    assert abs(mu) < 1e-3 and abs(nu - 1) < 1e-3 and 29 <= steps <= 40
 
 
 @pytest.mark.parametrize("mu, nu, omega, tau", [

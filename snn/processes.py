@@ -1,0 +1,84 @@
+"""Work done in fresh Python processes: a quiet Keras import and one sweep run per call.
+
+This module imports only the standard library at the top, so a worker process can start
+(and silence TensorFlow's start-up messages) before anything imports Keras.
+"""
+
+import logging
+import os
+import sys
+import time
+
+
+def import_keras_quietly():
+    """Import Keras without TensorFlow's C++ start-up messages (oneDNN, CUDA probing).
+
+    They are written to file descriptor 2 before TensorFlow's logging is configured, so
+    only a redirect silences them. A user who sets TF_CPP_MIN_LOG_LEVEL sees everything.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        import keras  # noqa: F401
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # honoured by messages after start-up
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def quiet_backend_logs():
+    """Hide TensorFlow's Python-side warnings (e.g. about retracing when a sweep or k-fold
+    run builds many models in one process); they are about Keras internals, not the run."""
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def start_worker(threads):
+    """Initialize a sweep worker process: quiet Keras, and its share of the CPU cores.
+
+    Args:
+        threads: int, the CPU threads this worker's backend may use.
+    """
+    # Children inherit the parent's TF_CPP_MIN_LOG_LEVEL, which would skip the redirect.
+    os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    import_keras_quietly()
+    quiet_backend_logs()
+    from snn.devices import limit_cpu_threads
+
+    limit_cpu_threads(threads)
+
+
+def train_run(raw_config, run_dir):
+    """Train one run of a sweep and report how it ended; never raises.
+
+    Args:
+        raw_config: dict, the run's full config as `snn.config.to_dict` writes it (plain
+            data, so it crosses process boundaries without pickling classes).
+        run_dir: str, the run directory.
+
+    Returns:
+        dict: "status" ("completed" or "failed"), "metrics" (`train`'s result, or None),
+        "reason" (why it failed, or None), "seconds" (wall time of the call).
+    """
+    import keras
+
+    from snn.config import parse_config
+    from snn.errors import SNNError
+    from snn.training import train
+
+    started = time.perf_counter()
+    metrics, reason = None, None
+    try:
+        metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0)
+    except SNNError as error:
+        reason = str(error)
+    except Exception as error:  # noqa: BLE001  one broken combination must not stop a sweep
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    finally:
+        keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
+    return {"status": "completed" if reason is None else "failed", "metrics": metrics,
+            "reason": reason, "seconds": round(time.perf_counter() - started, 3)}

@@ -1,0 +1,166 @@
+"""Sweeps: grid expansion, failure isolation, selection, resume, parallel workers."""
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from snn import runs
+from snn.errors import ConfigError
+from snn.sweep import plan_sweep, run_sweep
+from tests.conftest import ROOT, run_cli
+
+BASE = {
+    "name": "iris",
+    "data": {"source": "sklearn", "name": "iris"},
+    "model": {"name": "snn_mlp", "depth": 2, "units": 8},
+    "training": {"epochs": 2, "batch_size": 16, "learning_rate": 0.05},
+}
+
+
+def _write(tmp_path, grid, select="validation accuracy max", **sections):
+    config = {**BASE, **sections, "sweep": {"grid": grid, "select": select}}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def _rows(sweep_dir):
+    with open(sweep_dir / "sweep.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_grid_expands_to_its_cartesian_product_in_order(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2, 4], "training.learning_rate": [0.1, 1e-3],
+                             "model.units": [8, [16, 8]]})
+    sweep = plan_sweep(path, overrides=["training.epochs=7"])
+    assert len(sweep.runs) == 3 * 2 * 2
+    assert [run.name for run in sweep.runs[:4]] == [
+        "depth=1,learning_rate=0.1,units=8", "depth=1,learning_rate=0.1,units=16x8",
+        "depth=1,learning_rate=0.001,units=8", "depth=1,learning_rate=0.001,units=16x8"]
+    last = sweep.runs[-1]
+    assert last.settings == {"model.depth": 4, "training.learning_rate": 1e-3,
+                             "model.units": [16, 8]}
+    assert last.config.model.arguments["depth"] == 4
+    assert last.config.training.learning_rate == 1e-3
+    assert last.config.training.epochs == 7  # --set applies to every run
+    assert last.config.sweep is None  # a run is a plain experiment
+    assert len({run.name for run in sweep.runs}) == 12
+
+
+def test_keys_sharing_a_last_part_keep_their_full_path_in_run_names(tmp_path):
+    path = _write(tmp_path, {"training.early_stopping.patience": [3],
+                             "data.name": ["iris", "wine"], "model.name": ["snn_mlp"]})
+    names = [run.name for run in plan_sweep(path).runs]
+    assert names == ["patience=3,data.name=iris,model.name=snn_mlp",
+                     "patience=3,data.name=wine,model.name=snn_mlp"]
+
+
+def test_an_invalid_combination_is_planned_as_a_failed_run(tmp_path):
+    path = _write(tmp_path, {"model.dropout_rate": [0.05, 1.0]})
+    ok, bad = plan_sweep(path).runs
+    assert ok.error is None and ok.config.model.arguments["dropout_rate"] == 0.05
+    assert bad.config is None and "model.dropout_rate: got 1.0" in bad.error
+
+
+@pytest.mark.parametrize("grid, select, message", [
+    ({"model.deepth": [1, 2]}, "validation accuracy max",
+     "sweep.grid.model.deepth: no such config key"),
+    ({"model.depth": []}, "validation accuracy max", "sweep.grid.model.depth: got an empty"),
+    ({"model.depth": [1]}, "validation auc max", "sweep.select: got metric 'auc'"),
+    ({"model.depth": [1]}, "test accuracy max", "sweep.select: got 'test accuracy max'"),
+    ({"sweep.select": ["x"]}, "validation loss min", "cannot vary its own section"),
+])
+def test_sweep_mistakes_name_the_key(tmp_path, grid, select, message):
+    with pytest.raises(ConfigError, match=message):
+        plan_sweep(_write(tmp_path, grid, select))
+
+
+def test_a_config_without_a_sweep_section_is_refused():
+    with pytest.raises(ConfigError, match="sweep: missing"):
+        plan_sweep(ROOT / "configs" / "digits_snn.yaml")
+
+
+def test_failed_runs_are_recorded_and_the_best_completed_run_is_selected(tmp_path):
+    # lr 1e6 makes the loss NaN in the first epoch; units [8, 8] does not fit depth 1.
+    path = _write(tmp_path, {"model.depth": [1], "training.learning_rate": [1e6, 0.05],
+                             "model.units": [[8, 8], 8]})
+    result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    rows = {row["run"]: row for row in _rows(tmp_path / "out")}
+    assert [row["status"] for row in rows.values()] == ["failed", "failed", "failed",
+                                                        "completed"]
+    assert "diverged" in rows["depth=1,learning_rate=1e+06,units=8"]["reason"]
+    assert "expected one per layer" in rows["depth=1,learning_rate=0.05,units=8x8"]["reason"]
+    winner = "depth=1,learning_rate=0.05,units=8"
+    assert result.selected == winner
+    metrics = runs.read_json(tmp_path / "out" / winner / "metrics.json")
+    assert result.value == metrics["validation"]["accuracy"]
+    assert float(rows[winner]["test_accuracy"]) == metrics["test"]["accuracy"]
+    summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
+    assert summary["completed"] == 1 and summary["failed"] == 3
+    selected = yaml.safe_load((tmp_path / "out" / "selected.yaml").read_text())
+    assert selected["model"]["units"] == 8 and selected["training"]["learning_rate"] == 0.05
+    assert "sweep" not in selected
+
+
+def test_selection_takes_the_minimum_for_min_and_the_first_run_on_ties(tmp_path):
+    path = _write(tmp_path, {"training.learning_rate": [0.0001, 0.1], "seed": [0, 0]},
+                  select="validation loss min")
+    result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    losses = {name: o["metrics"]["validation"]["loss"] for name, o in result.outcomes.items()}
+    assert result.value == min(losses.values())
+    best = [name for name, loss in losses.items() if loss == result.value]
+    assert len(best) == 2 and result.selected == best[0]  # two identical runs (same seed)
+
+
+def test_a_rerun_resumes_skipping_completed_runs_and_redoing_unfinished_ones(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2]})
+    sweep = plan_sweep(path)
+    first = run_sweep(sweep, tmp_path / "out", workers=1, verbose=0)
+    done, unfinished = (tmp_path / "out" / run.name for run in sweep.runs)
+    stamp = (done / "metrics.json").stat().st_mtime_ns
+    (unfinished / "metrics.json").unlink()  # as if the sweep was stopped during this run
+    again = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    assert (done / "metrics.json").stat().st_mtime_ns == stamp
+    assert again.outcomes[done.name]["seconds"] == 0.0  # not trained again
+    assert again.outcomes[unfinished.name]["seconds"] > 0
+    assert again.outcomes[unfinished.name]["metrics"]["test"] == \
+        first.outcomes[unfinished.name]["metrics"]["test"]  # same seed, same result
+
+
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
+    path = _write(tmp_path, {"seed": [0, 1, 2]}, training={**BASE["training"], "epochs": 40})
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
+                                str(out), "--workers", "1"], cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "seed=0" / "metrics.json").exists():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert not (out / "sweep.json").exists()  # the sweep is visibly unfinished
+    result = run_cli("sweep", path, "--run-dir", out, "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[1/3] seed=0: completed (already done)" in result.stdout
+    assert [row["status"] for row in _rows(out)] == ["completed"] * 3
+
+
+def test_cli_sweep_in_parallel_workers(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2], "training.learning_rate": [0.05, 1e6]})
+    result = run_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "2",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 of 4 runs completed, 2 failed" in result.stdout
+    assert "Selected depth=" in result.stdout
+    assert "Traceback" not in result.stderr and "oneDNN" not in result.stderr
+    assert [row["status"] for row in _rows(tmp_path / "out")] == [
+        "completed", "failed", "completed", "failed"]
