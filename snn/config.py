@@ -203,12 +203,17 @@ class SweepConfig:
             every combination (the Cartesian product), each a full experiment.
         select: "validation <metric> min|max": the run with the best mean validation
             value of `<metric>` (a test metric of the task, or `loss`) is the selected one.
+        final: {dotted key: value} overrides for one more run of the selected settings,
+            the sweep's final estimate (in `<sweep dir>/final/`), or None. For example
+            `{evaluation.protocol: uci121}` selects on the UCI-121 model-selection split
+            and reports the 4 fixed folds, as the SNN paper did.
     """
 
     grid: dict[str, list[Any]]
     select: Annotated[str, Pattern(r"validation [a-z_]+ (min|max)",
                                    "'validation <metric> min' or '... max', "
                                    "e.g. 'validation accuracy max'")] = "validation loss min"
+    final: dict[str, Any] | None = None
 
     def __post_init__(self):
         if not self.grid:

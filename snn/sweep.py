@@ -41,6 +41,7 @@ SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
 SWEEP_CONFIG = "sweep.yaml"
 SELECTED = "selected.yaml"
+FINAL = "final"
 
 
 @dataclasses.dataclass
@@ -79,12 +80,14 @@ class SweepResult:
             status is "completed" or "failed".
         selected: the name of the best completed run.
         value: its validation value of the selection metric.
+        final: the outcome of the `sweep.final` run of the selected settings, or None.
     """
 
     sweep_dir: Path
     outcomes: dict
-    selected: str
-    value: float
+    selected: str | None
+    value: float | None
+    final: dict | None = None
 
 
 def plan_sweep(path, overrides=()):
@@ -109,6 +112,8 @@ def plan_sweep(path, overrides=()):
     grid = base.sweep.grid
     _check_grid_keys(grid, base, path)
     _check_selection(base, path)
+    if base.sweep.final is not None:
+        final_config(base, base.sweep.final)
     raw = read_config(path)
     apply_overrides(raw, overrides)
     raw.pop("sweep")
@@ -204,6 +209,79 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
         RunDirError: `sweep_dir` cannot be created.
         TrainingError: no run completed (the reasons are in `sweep.csv`).
     """
+    result = run_sweeps([(sweep, sweep_dir)], workers, verbose)[0]
+    if result.selected is None:
+        raise TrainingError(f"sweep: none of the {len(result.outcomes)} runs completed with "
+                            f"a validation {sweep.config.sweep.selection[0]}; the reasons "
+                            f"are in {result.sweep_dir / SWEEP_CSV}")
+    return result
+
+
+def run_sweeps(sweeps, workers=None, verbose=1):
+    """Run several sweeps with one pool of workers, e.g. one sweep per data set and method.
+
+    First every pending grid run of every sweep, then each sweep's selection, then the
+    `sweep.final` runs of the selected settings; see `run_sweep` for one sweep.
+
+    Args:
+        sweeps: list of (`Sweep`, sweep directory or None).
+        workers: int or None, as for `run_sweep`.
+        verbose: 1 prints one line per finished run, labelled by its path below the sweeps'
+            common directory.
+
+    Returns:
+        list of `SweepResult`, in the order of `sweeps`; `selected` and `value` are None
+        for a sweep none of whose runs completed.
+
+    Raises:
+        RunDirError: a sweep directory cannot be created.
+    """
+    dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
+    root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
+    outcomes = [{} for _ in sweeps]
+    jobs = []
+    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+        for run in sweep.runs:
+            done = _finished_outcome(run.error, sweep_dir / run.name)
+            if done is None:
+                jobs.append(((index, run.name), run.config, sweep_dir / run.name))
+            outcomes[index][run.name] = done
+    progress = _Progress(sum(len(sweep.runs) for sweep, _ in sweeps), root, verbose)
+    for index, sweep_dir in enumerate(dirs):
+        for name, outcome in outcomes[index].items():
+            if outcome is not None:
+                progress.report(sweep_dir / name, outcome, "already done" if
+                                outcome["status"] == "completed" else "invalid")
+        _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
+    results = []
+    with _Workers(workers) as pool:
+        for (index, name), outcome in pool.run(jobs):
+            outcomes[index][name] = outcome
+            progress.report(dirs[index] / name, outcome)
+            _write_csv(sweeps[index][0], outcomes[index], dirs[index] / SWEEP_CSV)
+        selections = [_select(sweep, outcome) for (sweep, _), outcome in zip(sweeps, outcomes)]
+        finals = _run_finals(sweeps, dirs, selections, pool, progress)
+    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+        selected, value = selections[index]
+        if selected is not None:
+            winner = next(run for run in sweep.runs if run.name == selected)
+            save_config(winner.config, sweep_dir / SELECTED)
+        statuses = [outcome["status"] for outcome in outcomes[index].values()]
+        final = finals.get(index)
+        runs.write_json(sweep_dir / SWEEP_JSON, {
+            "select": sweep.config.sweep.select,
+            "selected": selected,
+            "value": value,
+            "settings": None if selected is None else winner.settings,
+            "completed": statuses.count("completed"),
+            "failed": statuses.count("failed"),
+            "final": final and {key: final[key] for key in ("status", "reason", "metrics")},
+        })
+        results.append(SweepResult(sweep_dir, outcomes[index], selected, value, final))
+    return results
+
+
+def _make_sweep_dir(sweep, sweep_dir):
     base = sweep.config
     sweep_dir = Path(sweep_dir or Path(base.output.dir) / f"{base.name}-sweep")
     try:
@@ -212,65 +290,94 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
         raise RunDirError(f"{sweep_dir}: cannot create the sweep directory "
                           f"({error.strerror})") from None
     save_config(base, sweep_dir / SWEEP_CONFIG)
-    outcomes = {run.name: None for run in sweep.runs}
-    pending = []
-    for run in sweep.runs:
-        if run.error is not None:
-            outcomes[run.name] = {"status": "failed", "metrics": None, "reason": run.error,
-                                  "seconds": 0.0}
-        elif runs.is_complete(sweep_dir / run.name):
-            metrics = runs.read_json(sweep_dir / run.name / runs.METRICS)
-            outcomes[run.name] = {"status": "completed", "metrics": metrics, "reason": None,
-                                  "seconds": 0.0}
+    return sweep_dir
+
+
+def _finished_outcome(error, run_dir):
+    """The outcome of a run that needs no training (invalid, or completed before), else None."""
+    if error is not None:
+        return {"status": "failed", "metrics": None, "reason": error, "seconds": 0.0}
+    if runs.is_complete(run_dir):
+        return {"status": "completed", "metrics": runs.read_json(run_dir / runs.METRICS),
+                "reason": None, "seconds": 0.0}
+    return None
+
+
+def _run_finals(sweeps, dirs, selections, pool, progress):
+    """Train the selected settings of each sweep with `sweep.final` into `<dir>/final`."""
+    finals, jobs = {}, []
+    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+        selected, _ = selections[index]
+        if sweep.config.sweep.final is None or selected is None:
+            continue
+        winner = next(run for run in sweep.runs if run.name == selected)
+        config = final_config(winner.config, sweep.config.sweep.final)
+        finals[index] = _finished_outcome(None, sweep_dir / FINAL)
+        if finals[index] is None:
+            jobs.append((index, config, sweep_dir / FINAL))
         else:
-            pending.append(run)
-    progress = _Progress(len(sweep.runs), verbose)
-    for name, outcome in outcomes.items():
-        if outcome is not None:
-            progress.report(name, outcome, "already done" if outcome["status"] ==
-                            "completed" else "invalid")
-    _write_csv(sweep, outcomes, sweep_dir / SWEEP_CSV)
-    for run, outcome in _execute(pending, sweep_dir, workers):
-        outcomes[run.name] = outcome
-        progress.report(run.name, outcome)
-        _write_csv(sweep, outcomes, sweep_dir / SWEEP_CSV)
-    selected, value = _select(sweep, outcomes)
-    winner = next(run for run in sweep.runs if run.name == selected)
-    save_config(winner.config, sweep_dir / SELECTED)
-    metric, direction = base.sweep.selection
-    statuses = [outcome["status"] for outcome in outcomes.values()]
-    runs.write_json(sweep_dir / SWEEP_JSON, {
-        "select": base.sweep.select,
-        "selected": selected,
-        "value": value,
-        "settings": winner.settings,
-        "completed": statuses.count("completed"),
-        "failed": statuses.count("failed"),
-    })
-    return SweepResult(sweep_dir, outcomes, selected, value)
+            progress.report(sweep_dir / FINAL, finals[index], "already done")
+    progress.total += len(finals)
+    for index, outcome in pool.run(jobs):
+        finals[index] = outcome
+        progress.report(dirs[index] / FINAL, outcome)
+    return finals
 
 
-def _execute(pending, sweep_dir, workers):
-    """Yield (run, outcome) as runs finish: in this process for one worker, else in a pool
-    of spawned processes (forking a process that has started TensorFlow is unsafe)."""
-    if not pending:
-        return
-    workers = min(workers or os.cpu_count() or 1, len(pending))
-    if workers == 1:
-        for run in pending:
-            yield run, train_run(to_dict(run.config), str(sweep_dir / run.name))
-        return
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
-            "spawn"), initializer=start_worker, initargs=(threads,)) as pool:
-        futures = {pool.submit(train_run, to_dict(run.config), str(sweep_dir / run.name)): run
-                   for run in pending}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], _outcome(future)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+def final_config(config, final):
+    """A run's config with the `sweep.final` overrides applied.
+
+    Args:
+        config: `ExperimentConfig` of the selected run.
+        final: {dotted key: value}.
+
+    Returns:
+        `ExperimentConfig`.
+
+    Raises:
+        ConfigError: the overrides make the config invalid (the key is named).
+    """
+    raw = to_dict(config)
+    for key, value in final.items():
+        set_key(raw, key, value, f"sweep.final.{key}")
+    try:
+        return parse_config(raw, "sweep.final")
+    except ConfigError as error:
+        raise ConfigError(str(error), key=error.key) from None
+
+
+class _Workers:
+    """Trains runs in this process (one worker) or in a pool of spawned processes, created
+    on first use and shared by every batch of runs (forking a process that has started
+    TensorFlow is unsafe; spawning costs a few seconds per worker)."""
+
+    def __init__(self, workers):
+        self.workers = workers or os.cpu_count() or 1
+        self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if self.pool is not None:
+            # On an error or Ctrl-C, queued runs are dropped; a rerun resumes them.
+            self.pool.shutdown(wait=kind is None, cancel_futures=kind is not None)
+
+    def run(self, jobs):
+        """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion."""
+        if self.workers == 1 or len(jobs) == 1 and self.pool is None:
+            for key, config, run_dir in jobs:
+                yield key, train_run(to_dict(config), str(run_dir))
+            return
+        if self.pool is None and jobs:
+            threads = max(1, (os.cpu_count() or 1) // self.workers)
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker, initargs=(threads,))
+        futures = {self.pool.submit(train_run, to_dict(config), str(run_dir)): key
+                   for key, config, run_dir in jobs}
+        for future in as_completed(futures):
+            yield futures[future], _outcome(future)
 
 
 def _outcome(future):
@@ -283,12 +390,12 @@ def _outcome(future):
 
 
 class _Progress:
-    """One line per finished run: "[3/12] depth=8: completed, validation accuracy 0.9612"."""
+    """One line per finished run: "[3/12] depth=8: completed in 4.1 s: validation ..."."""
 
-    def __init__(self, total, verbose):
-        self.total, self.done, self.verbose = total, 0, verbose
+    def __init__(self, total, root, verbose):
+        self.total, self.root, self.done, self.verbose = total, root, 0, verbose
 
-    def report(self, name, outcome, note=""):
+    def report(self, run_dir, outcome, note=""):
         self.done += 1
         if not self.verbose:
             return
@@ -301,18 +408,19 @@ class _Progress:
             line = f"completed{when}: {detail}"
         else:
             line = f"failed{f' ({note})' if note else ''}: {outcome['reason']}"
+        name = Path(run_dir).relative_to(self.root)
         print(f"[{self.done}/{self.total}] {name}: {line}", flush=True)
 
 
 def _select(sweep, outcomes):
-    """The completed run with the best validation value; the first in grid order on ties."""
+    """(name, validation value) of the best completed run, the first in grid order on ties;
+    (None, None) when no completed run reports the metric."""
     metric, direction = sweep.config.sweep.selection
     candidates = [(name, outcome["metrics"]["validation"].get(metric, math.nan))
                   for name, outcome in outcomes.items() if outcome["status"] == "completed"]
     candidates = [(name, value) for name, value in candidates if math.isfinite(value)]
     if not candidates:
-        raise TrainingError(f"sweep: none of the {len(outcomes)} runs completed with a "
-                            f"validation {metric}; the reasons are in {SWEEP_CSV}")
+        return None, None
     sign = 1 if direction == "min" else -1
     return min(candidates, key=lambda item: sign * item[1])
 

@@ -164,3 +164,29 @@ def test_cli_sweep_in_parallel_workers(tmp_path):
     assert "Traceback" not in result.stderr and "oneDNN" not in result.stderr
     assert [row["status"] for row in _rows(tmp_path / "out")] == [
         "completed", "failed", "completed", "failed"]
+
+
+def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2]})
+    raw = yaml.safe_load(path.read_text())
+    raw["sweep"]["final"] = {"evaluation.protocol": "kfold", "evaluation.folds": 3}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    final_dir = tmp_path / "out" / "final"
+    saved = runs.read_json(final_dir / "metrics.json")
+    assert saved["protocol"] == "kfold" and len(saved["folds"]) == 3
+    assert sorted(p.name for p in final_dir.glob("fold_*")) == ["fold_1", "fold_2", "fold_3"]
+    config = yaml.safe_load((final_dir / "config.yaml").read_text())
+    assert config["model"]["depth"] == int(result.selected.split("=")[1])
+    summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
+    assert summary["final"]["status"] == "completed"
+    assert summary["final"]["metrics"]["test"] == saved["test"] == result.final["metrics"]["test"]
+
+
+def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2]})
+    raw = yaml.safe_load(path.read_text())
+    raw["sweep"]["final"] = {"evaluation.protocol": "nested"}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(ConfigError, match="evaluation.protocol: got 'nested'"):
+        plan_sweep(path)
