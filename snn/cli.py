@@ -2,6 +2,7 @@
 
     snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR]
     snn evaluate RUN_DIR
+    snn report DIR
     snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
     snn models
     snn diagnose CONFIG|MODEL.keras [--random] [--compare] [--out-dir DIR]
@@ -30,17 +31,36 @@ def main(argv=None):
         int, the exit status: 0 on success, 2 on a user error.
     """
     args = _parser().parse_args(argv)
+    prepare_console()
+    return run_reporting_errors(lambda: args.command(args), args.debug)
+
+
+def prepare_console():
+    """Set up a console program: Keras imported without TensorFlow's start-up noise, and
+    the library's warnings printed as one "snn: warning: ..." line each."""
     from snn.processes import import_keras_quietly, quiet_backend_logs
 
     import_keras_quietly()
     quiet_backend_logs()
     _log_warnings_to_stderr()
+
+
+def run_reporting_errors(function, debug=False):
+    """Call `function()`; a user error becomes one line on stderr and exit status 2.
+
+    Args:
+        function: callable returning an exit status.
+        debug: re-raise the error, with its traceback, instead.
+
+    Returns:
+        int, the exit status.
+    """
     from snn.errors import SNNError
 
     try:
-        return args.command(args)
+        return function()
     except SNNError as error:
-        if args.debug:
+        if debug:
             raise
         print(f"snn: error: {error}", file=sys.stderr)
         return 2
@@ -89,6 +109,12 @@ def _parser():
     evaluate.add_argument("run_dir", help="a run directory written by `snn train`")
     evaluate.set_defaults(command=_evaluate)
 
+    report = commands.add_parser(
+        "report", help="write report.md with tables and PNG plots for a run, sweep or "
+        "UCI comparison directory")
+    report.add_argument("directory", help="a run, sweep or comparison directory")
+    report.set_defaults(command=_report)
+
     models = commands.add_parser(
         "models", help="list the registered model builders and their config arguments")
     models.set_defaults(command=_models)
@@ -132,7 +158,7 @@ def _parser():
     affine.add_argument("--mean", type=float, default=0.0, help="fixed point mean")
     affine.add_argument("--variance", type=float, default=1.0, help="fixed point variance")
     affine.set_defaults(command=_dropout_affine)
-    for sub in (train, sweep, evaluate, models, diagnose, audit, params, affine):
+    for sub in (train, sweep, evaluate, report, models, diagnose, audit, params, affine):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the full traceback of an error")
     return parser
@@ -156,8 +182,11 @@ def _train(args):
         rows["test std"] = metrics["test_std"]
     print(format_metrics(rows))
     epochs = metrics["epochs_run"]
-    print(f"{epochs} epoch{'s' if epochs != 1 else ''} in {metrics['train_seconds']:.1f} s "
-          f"({metrics['samples_per_second']:,.0f} samples/s)")
+    if epochs == 0:  # a scikit-learn reference method: one fit, no epochs
+        print(f"fitted in {metrics['train_seconds']:.1f} s")
+    else:
+        print(f"{epochs} epoch{'s' if epochs != 1 else ''} in {metrics['train_seconds']:.1f} "
+              f"s ({metrics['samples_per_second']:,.0f} samples/s)")
     return 0
 
 
@@ -189,6 +218,14 @@ def _evaluate(args):
     return 0
 
 
+def _report(args):
+    from snn.report import write_report
+
+    path = write_report(args.directory)
+    print(f"Report written to {path}")
+    return 0
+
+
 def _models(args):
     from snn.models import list_models, model_arguments
     from snn.schema import check
@@ -207,6 +244,8 @@ def _model_and_inputs(target, overrides, samples, random):
     import numpy as np
 
     from snn.config import load_config
+    from snn.errors import ConfigError
+    from snn.models import model_kind
     from snn.runs import load_model
     from snn.training import prepare
 
@@ -217,6 +256,10 @@ def _model_and_inputs(target, overrides, samples, random):
         model, x, fixed_point = load_model(path), None, (0.0, 1.0)
     else:
         config = load_config(path, overrides)
+        if model_kind(config.model.name) == "reference":
+            raise ConfigError(f"model.name: {config.model.name!r} is not a neural network; "
+                              "diagnose and audit look at a network's layers",
+                              key="model.name")
         experiment = prepare(config)
         model, name = experiment.model, config.name
         x = experiment.splits["train"][0][:samples]

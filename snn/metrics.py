@@ -6,7 +6,7 @@ numbers reported for a run come from here: the model predicts, scikit-learn scor
 
 import numpy as np
 from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 
 def task_of(output_activation, num_outputs):
@@ -69,6 +69,25 @@ def prediction_metrics(task, y_true, y_pred):
     if aucs:
         metrics["auc"] = float(np.mean(aucs))
     return metrics
+
+
+def prediction_loss(task, y_true, y_pred):
+    """The loss a network of the same head would be trained on, from predictions.
+
+    Args:
+        task: "multiclass", "binary" or "regression" (as returned by `task_of`).
+        y_true: targets as for `prediction_metrics` (no missing labels).
+        y_pred: outputs (n, num_outputs): class scores in [0, 1], or regression values.
+
+    Returns:
+        float: cross-entropy (log loss) for classification, mean squared error for
+        regression.
+    """
+    if task == "regression":
+        return float(mean_squared_error(y_true, y_pred))
+    if task == "binary":
+        return float(log_loss(y_true.reshape(-1), y_pred.reshape(-1), labels=[0, 1]))
+    return float(log_loss(y_true, y_pred, labels=list(range(y_pred.shape[1]))))
 
 
 def summarize(folds):

@@ -6,10 +6,13 @@ import os
 import platform
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
+import skops.io
+import skops.io.exceptions
 
 import snn
 from snn.devices import visible_gpus
@@ -19,6 +22,7 @@ CONFIG = "config.yaml"
 HISTORY = "history.csv"
 METRICS = "metrics.json"
 MODEL = "model.keras"
+REFERENCE_MODEL = "model.skops"  # a scikit-learn reference method (SVM, random forest)
 STANDARDIZATION = "standardization.npz"
 SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
@@ -97,24 +101,45 @@ def read_json(path):
     return json.loads(Path(path).read_text())
 
 
-def load_model(path):
-    """Load a `.keras` model in Keras safe mode (no code from the file is executed).
-
-    Args:
-        path: str or Path of a `.keras` file.
-
-    Returns:
-        keras.Model, compiled if it was saved compiled.
+def model_path(fold_dir):
+    """The saved model of a run or fold directory: `model.keras` or `model.skops`.
 
     Raises:
-        DataError: the file is missing, not a `.keras` archive, or needs unsafe
-            deserialization (e.g. a Lambda layer).
+        RunDirError: neither exists.
+    """
+    for name in (MODEL, REFERENCE_MODEL):
+        if (Path(fold_dir) / name).is_file():
+            return Path(fold_dir) / name
+    raise RunDirError(f"{fold_dir}: no saved model ({MODEL} or {REFERENCE_MODEL})")
+
+
+def load_model(path):
+    """Load a saved model without executing code from the file.
+
+    A `.keras` file loads in Keras safe mode (a Lambda layer is refused); a `.skops` file
+    (a scikit-learn reference method) loads with skops, trusting only the scikit-learn
+    types the reference builders produce.
+
+    Args:
+        path: str or Path of a `.keras` or `.skops` file.
+
+    Returns:
+        keras.Model (compiled if it was saved compiled), or a fitted scikit-learn
+        estimator.
+
+    Raises:
+        DataError: the file is missing, malformed, or needs unsafe deserialization.
     """
     try:
+        if Path(path).suffix == ".skops":
+            from snn.models.reference import TRUSTED_TYPES
+
+            return skops.io.load(path, trusted=TRUSTED_TYPES)
         return keras.saving.load_model(path, safe_mode=True)
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found") from None
-    except (OSError, ValueError, TypeError, KeyError) as error:
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile,
+            skops.io.exceptions.UntrustedTypesFoundException) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{path}: cannot load the model safely ({reason})") from None
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
@@ -28,8 +29,9 @@ from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import AuditError, ConfigError, RunDirError, TrainingError
 from snn.evaluation import fold_indices
 from snn.losses import masked_binary_crossentropy
-from snn.metrics import prediction_metrics, summarize, task_of
+from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
+from snn.models.reference import predict_outputs
 
 logger = logging.getLogger("snn")
 
@@ -53,6 +55,7 @@ class Experiment:
     Attributes:
         config: the `ExperimentConfig` it was prepared from.
         task: "multiclass", "binary", "multilabel" or "regression".
+        num_outputs: int, the width of the model's output (classes for "multiclass").
         indices: {"train", "validation", "test"} -> row indices.
         standardization: `Standardization` fitted on the training rows, or None.
         splits: {split: (x, y)} with inputs standardized.
@@ -62,6 +65,7 @@ class Experiment:
 
     config: object
     task: str
+    num_outputs: int
     indices: dict
     standardization: Standardization | None
     splits: dict
@@ -102,8 +106,9 @@ def prepare(config, dataset=None, indices=None):
                         **config.model.arguments)
     task = task_of(activation, dataset.num_outputs)
     splits = _prepare_splits(dataset, indices, standardization)
-    return Experiment(config, task, indices, standardization, splits, model,
-                      _class_weight(config.training.class_weight, task, splits["train"][1]))
+    class_weight = _class_weight(config.training.class_weight, task, splits["train"][1])
+    return Experiment(config, task, dataset.num_outputs, indices, standardization, splits,
+                      model, class_weight)
 
 
 def train(config, run_dir=None, verbose=1):
@@ -143,8 +148,8 @@ def train(config, run_dir=None, verbose=1):
         first = prepare(config, dataset, folds[0])
         _compile(first)
         # The audit checks SNNs; the paper's baselines break its rules on purpose.
-        audit_mode = "off" if model_kind(config.model.name) == "baseline" else \
-            config.training.audit
+        audit_mode = config.training.audit if model_kind(config.model.name) == "snn" else \
+            "off"
         findings = _audit(first.model, first.splits["train"][0], audit_mode)
 
         run_dir = runs.create_run_dir(config, run_dir)
@@ -181,6 +186,8 @@ def train(config, run_dir=None, verbose=1):
 
 
 def _compile(experiment):
+    if not isinstance(experiment.model, keras.Model):
+        return  # a scikit-learn reference method
     training = experiment.config.training
     loss, metrics = _TASK_DEFAULTS[experiment.task]
     metrics = training.metrics if training.metrics is not None else metrics
@@ -194,9 +201,26 @@ def _compile(experiment):
 
 def _train_fold(experiment, fold_dir, label, verbose):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
-    config, model, splits = experiment.config, experiment.model, experiment.splits
+    fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
     started = time.perf_counter()
-    history = model.fit(
+    epochs_run = fit(experiment, fold_dir, label, verbose)
+    train_seconds = time.perf_counter() - started
+    model, splits, batch_size = (experiment.model, experiment.splits,
+                                 experiment.config.training.batch_size)
+    results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
+                                *splits[split], batch_size)
+               for split in ("test", "validation")}
+    _save_fold(experiment, fold_dir)
+    if label and verbose:
+        print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
+    return {**results, "epochs_run": epochs_run, "train_seconds": train_seconds,
+            "train_examples": len(experiment.indices["train"])}
+
+
+def _fit_network(experiment, fold_dir, label, verbose):
+    """Keras `fit` with the run's callbacks; returns the number of epochs run."""
+    config, splits = experiment.config, experiment.splits
+    history = experiment.model.fit(
         *splits["train"],
         validation_data=splits["validation"],
         epochs=config.training.epochs,
@@ -205,20 +229,33 @@ def _train_fold(experiment, fold_dir, label, verbose):
         callbacks=_callbacks(config, fold_dir, splits, label, verbose),
         verbose=0,
     )
-    train_seconds = time.perf_counter() - started
     _check_finite(history)
-    results = {split: _evaluate(model, experiment.task, *splits[split],
-                                config.training.batch_size)
-               for split in ("test", "validation")}
-    runs.write_atomic(fold_dir / runs.MODEL, model.save)
+    return len(history.epoch)
+
+
+def _fit_reference(experiment, fold_dir, label, verbose):
+    """scikit-learn `fit` on the training rows (flattened); no epochs, so returns 0."""
+    x, y = experiment.splits["train"]
+    if experiment.task != "regression":
+        y = y.reshape(-1).astype(int)
+    weights = (None if experiment.class_weight is None else
+               np.array([experiment.class_weight[label] for label in y]))
+    experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
+    return 0
+
+
+def _save_fold(experiment, fold_dir):
+    """The fold's model, standardization and row indices, each written atomically."""
+    model = experiment.model
+    if isinstance(model, keras.Model):
+        runs.write_atomic(fold_dir / runs.MODEL, model.save)
+        (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)
+    else:
+        runs.write_atomic(fold_dir / runs.REFERENCE_MODEL,
+                          lambda path: skops.io.dump(model, path))
     if experiment.standardization is not None:
         runs.write_atomic(fold_dir / runs.STANDARDIZATION, experiment.standardization.save)
     runs.write_atomic(fold_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
-    (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)
-    if label and verbose:
-        print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
-    return {**results, "epochs_run": len(history.epoch), "train_seconds": train_seconds,
-            "train_examples": len(experiment.indices["train"])}
 
 
 def _class_weight(mode, task, y_train):
@@ -281,8 +318,9 @@ def evaluate(run_dir):
         standardization = (None if config.data.standardize == "none" else
                            Standardization.load(fold_dir / runs.STANDARDIZATION))
         x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
-        model = runs.load_model(fold_dir / runs.MODEL)
-        folds.append(_evaluate(model, task, x_test, y_test, config.training.batch_size))
+        model = runs.load_model(runs.model_path(fold_dir))
+        folds.append(_evaluate(model, task, dataset.num_outputs, x_test, y_test,
+                               config.training.batch_size))
     return summarize(folds)[0]
 
 
@@ -315,8 +353,13 @@ def _prepare_splits(dataset, indices, standardization):
     return splits
 
 
-def _evaluate(model, task, x, y, batch_size):
-    """The loss as trained, then the task's metrics from predictions (`snn.metrics`)."""
+def _evaluate(model, task, num_outputs, x, y, batch_size):
+    """The loss, then the task's metrics from predictions (`snn.metrics`). A network's loss
+    is the one it was trained on; a reference method's is `snn.metrics.prediction_loss`."""
+    if not isinstance(model, keras.Model):
+        predictions = predict_outputs(model, x, task, num_outputs)
+        return {"loss": prediction_loss(task, y, predictions),
+                **prediction_metrics(task, y, predictions)}
     loss = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)["loss"]
     predictions = model.predict(x, batch_size=batch_size, verbose=0)
     return {"loss": float(loss), **prediction_metrics(task, y, predictions)}

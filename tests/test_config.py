@@ -7,7 +7,9 @@ import pytest
 from snn.config import load_config, parse_config, save_config, to_dict
 from snn.errors import ConfigError
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("**/*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+PAPER_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs" / "paper").glob(
+    "**/*.yaml"))
 
 MINIMAL = "name: t\n"
 
@@ -31,6 +33,16 @@ def test_every_shipped_config_loads_and_says_how_to_run_it(path):
     assert first_line.startswith("# ") and f"snn train configs/{path.name}" in first_line
     assert "on 2 CPU cores;" in first_line  # how long it takes, then what to expect
     assert config.name == path.stem
+
+
+@pytest.mark.parametrize("path", PAPER_CONFIGS, ids=lambda p: p.name)
+def test_every_paper_config_is_a_sweep_headed_by_its_command(path):
+    config = load_config(path)
+    first_line = path.read_text().splitlines()[0]
+    assert first_line.startswith("# ")
+    assert "python scripts/reproduce_" in first_line or \
+        f"snn sweep configs/paper/uci/{path.name}" in first_line
+    assert config.sweep is not None
 
 
 def test_defaults_fill_a_minimal_config(tmp_path):

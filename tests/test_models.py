@@ -14,6 +14,10 @@ from snn.models import build_model, list_models, model_arguments
 INPUT_SHAPE = (8, 8, 1)
 
 
+# The neural networks; the scikit-learn reference methods have their own tests.
+NETWORKS = list_models("snn") + list_models("baseline")
+
+
 def _small(name, **extra):
     return build_model(name, input_shape=INPUT_SHAPE, num_outputs=3, seed=0,
                        dropout_rate=0.05, **extra)
@@ -24,14 +28,15 @@ def _batch():
     return rng.standard_normal((16, *INPUT_SHAPE)).astype("float32"), rng.integers(0, 3, 16)
 
 
-def test_registry_lists_snn_builders_and_the_papers_baselines():
+def test_registry_lists_snn_builders_the_papers_baselines_and_reference_methods():
     assert list_models("snn") == ["snn_cnn", "snn_mlp"]
     assert list_models("baseline") == ["batchnorm_mlp", "highway_mlp", "layernorm_mlp",
                                        "msra_mlp", "resnet_mlp", "weightnorm_mlp"]
-    assert list_models() == sorted(list_models("snn") + list_models("baseline"))
+    assert list_models("reference") == ["random_forest", "svm"]
+    assert list_models() == sorted(NETWORKS + list_models("reference"))
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", NETWORKS)
 def test_builder_runs_forward_without_nan(name):
     x, _ = _batch()
     y = keras.ops.convert_to_numpy(_small(name)(x, training=True))
@@ -40,7 +45,7 @@ def test_builder_runs_forward_without_nan(name):
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)  # softmax head
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", NETWORKS)
 def test_one_training_step_updates_every_weight(name):
     model = _small(name)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
@@ -64,7 +69,7 @@ def test_builder_offers_the_snn_recipe_arguments_with_snn_defaults(name):
 def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_path):
     x, _ = _batch()
     np.save(tmp_path / "x.npy", x)
-    models = {name: _small(name) for name in list_models()}
+    models = {name: _small(name) for name in NETWORKS}
     models["custom_fixed_point"] = _small("snn_mlp", fixed_point=[-0.1, 2.0])
     for name, model in models.items():
         model.save(tmp_path / f"{name}.keras")
@@ -103,7 +108,7 @@ def test_output_activation_sets_the_head(activation):
 
 def test_unknown_model_lists_the_known_ones():
     with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; known models: "
-                                          "batchnorm_mlp, .*, snn_cnn, snn_mlp, weightnorm_mlp"):
+                                          "batchnorm_mlp, .*, snn_mlp, svm, weightnorm_mlp"):
         build_model("snn_mpl", input_shape=(4,), num_outputs=2)
 
 

@@ -1,4 +1,5 @@
-"""Model builders: the SNN architectures, registered by name.
+"""Model builders registered by name: the SNN architectures, the paper's baselines and
+reference methods.
 
 Example:
 >>> from snn.models import build_model, list_models
@@ -7,7 +8,7 @@ Example:
 >>> model = build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=8, units=256)
 """
 
-from snn.models import baselines, cnn, mlp  # noqa: F401  (registers the builders)
+from snn.models import baselines, cnn, mlp, reference  # noqa: F401  (register builders)
 from snn.models.registry import build_model, list_models, model_arguments, model_kind
 from snn.models.registry import register_model
 

@@ -17,9 +17,11 @@ def register_model(builder, kind="snn"):
     config loader validate against them.
 
     Args:
-        builder: function `(input_shape, num_outputs, **arguments) -> keras.Model`.
+        builder: function `(input_shape, num_outputs, **arguments) -> keras.Model`, or an
+            unfitted scikit-learn estimator for kind "reference".
         kind: "snn" for self-normalizing networks (they must pass `snn.diagnostics.audit`),
-            "baseline" for the paper's competitors.
+            "baseline" for the paper's competing networks, "reference" for its
+            non-neural methods (SVM, random forest).
 
     Returns:
         The builder, unchanged.
@@ -38,7 +40,7 @@ def list_models(kind=None):
     """The names of the registered model builders, sorted.
 
     Args:
-        kind: None for all, or "snn" / "baseline".
+        kind: None for all, or "snn" / "baseline" / "reference".
 
     Returns:
         list[str].
@@ -47,7 +49,7 @@ def list_models(kind=None):
 
 
 def model_kind(name):
-    """"snn" or "baseline", as registered.
+    """"snn", "baseline" or "reference", as registered.
 
     Raises:
         ConfigError: `name` is not registered.
@@ -80,7 +82,8 @@ def build_model(name, **kwargs):
             the batch dimension) and `num_outputs` (int).
 
     Returns:
-        keras.Model, not compiled.
+        keras.Model, not compiled; or an unfitted scikit-learn estimator for a "reference"
+        model.
 
     Raises:
         ConfigError: unknown model name, unknown argument, wrong type or out-of-range value

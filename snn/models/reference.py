@@ -1,0 +1,147 @@
+"""The SNN paper's non-neural reference methods: support vector machines and random forests.
+
+They are registered like the network builders (kind "reference"), so a config selects
+them with `model.name: svm` and trains them through the same data pipeline and evaluation
+protocols; the trainer fits them with scikit-learn instead of Keras and saves them with
+skops (`model.skops`), which loads without executing code from the file.
+"""
+
+from typing import Annotated, Literal
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.svm import SVC, SVR
+
+from snn.errors import ConfigError
+from snn.models.registry import register_model
+from snn.models.spec import InputShape, OutputActivation, Seed
+from snn.schema import PositiveInt, Range
+
+Positive = Annotated[float, Range(0.0, low_open=True)]
+
+# The scikit-learn types inside a saved random forest that skops does not trust by default:
+# its trees' node arrays. Only files this package wrote are loaded with them trusted.
+TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+
+
+def _check_single_label(name, output_activation, num_outputs):
+    if output_activation == "sigmoid" and num_outputs > 1:
+        raise ConfigError(f"model.name: {name} predicts one label per example; this data has "
+                          f"{num_outputs} labels (multi-label); use a network",
+                          key="model.name")
+
+
+def svm(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    C: Positive = 1.0,  # noqa: N803  (scikit-learn's and the literature's name)
+    gamma: Positive | Literal["scale", "auto"] = "scale",
+    kernel: Literal["rbf", "linear", "poly", "sigmoid"] = "rbf",
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """A support vector machine: `SVC` for classification, `SVR` for regression.
+
+    Outputs for the metrics are the logistic (binary) or softmax (multi-class) of the
+    decision function, so accuracy and ROC AUC follow the SVM's decision function; the
+    reported loss is the log loss of those scores, not of calibrated probabilities.
+
+    Args:
+        input_shape: one example's shape (flattened for fitting).
+        num_outputs: number of classes (softmax), 1 (sigmoid) or targets (linear).
+        C: float > 0, the inverse strength of the margin penalty.
+        gamma: kernel width: a float > 0, "scale" (1 / (features * variance)) or "auto"
+            (1 / features).
+        kernel: "rbf", "linear", "poly" or "sigmoid".
+        output_activation: "softmax", "sigmoid" (binary) or "linear" (regression).
+        seed: unused (the SVM fit is deterministic); accepted like every builder's.
+
+    Returns:
+        An unfitted scikit-learn estimator.
+
+    Raises:
+        ConfigError: multi-label data (sigmoid with more than one output).
+
+    Reference:
+        Cortes & Vapnik, "Support-vector networks", Machine Learning 20, 1995; the SNN
+        paper's UCI comparison (Table 1) and HTRU2 references (Table 3).
+    """
+    _check_single_label("svm", output_activation, num_outputs)
+    if output_activation == "linear":
+        return SVR(C=C, gamma=gamma, kernel=kernel)
+    return SVC(C=C, gamma=gamma, kernel=kernel)
+
+
+def random_forest(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    n_estimators: PositiveInt = 500,
+    max_features: Literal["sqrt", "log2"] | Annotated[float, Range(0.0, 1.0,
+                                                                  low_open=True)] = "sqrt",
+    min_samples_leaf: PositiveInt = 1,
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """A random forest of decision trees (classification or regression).
+
+    Args:
+        input_shape: one example's shape (flattened for fitting).
+        num_outputs: number of classes (softmax), 1 (sigmoid) or targets (linear).
+        n_estimators: number of trees.
+        max_features: features tried per split: "sqrt", "log2" or a fraction in (0, 1].
+        min_samples_leaf: fewest training examples in a leaf.
+        output_activation: "softmax", "sigmoid" (binary) or "linear" (regression).
+        seed: fixes the bootstrap samples and feature choices.
+
+    Returns:
+        An unfitted scikit-learn estimator (using every CPU core).
+
+    Raises:
+        ConfigError: multi-label data (sigmoid with more than one output).
+
+    Reference:
+        Breiman, "Random Forests", Machine Learning 45, 2001; the SNN paper's UCI
+        comparison (Table 1).
+    """
+    _check_single_label("random_forest", output_activation, num_outputs)
+    forest = RandomForestRegressor if output_activation == "linear" else \
+        RandomForestClassifier
+    return forest(n_estimators=n_estimators, max_features=max_features,
+                  min_samples_leaf=min_samples_leaf, random_state=seed, n_jobs=-1)
+
+
+register_model(svm, kind="reference")
+register_model(random_forest, kind="reference")
+
+
+def predict_outputs(estimator, x, task, num_outputs):
+    """What a network with the same head would output, from a fitted estimator.
+
+    Args:
+        estimator: a fitted `svm` or `random_forest`.
+        x: float array (n, ...), flattened here.
+        task: "multiclass", "binary" or "regression" (`snn.metrics.task_of`).
+        num_outputs: the head's width (classes for "multiclass").
+
+    Returns:
+        float array (n, num_outputs): class scores in [0, 1] (a class absent from the
+        training rows scores 0), or the regression predictions.
+    """
+    x = x.reshape(len(x), -1)
+    if task == "regression":
+        return np.asarray(estimator.predict(x), dtype=float).reshape(len(x), -1)
+    classes = estimator.classes_.astype(int)
+    if hasattr(estimator, "predict_proba"):
+        scores = estimator.predict_proba(x)
+    else:
+        decision = estimator.decision_function(x)
+        if decision.ndim == 1:  # two classes: the score of the second one
+            decision = np.stack([-decision, decision], axis=1)
+        scores = softmax(decision, axis=1) if task == "multiclass" else expit(decision)
+    if task == "binary":
+        column = scores[:, list(classes).index(1)] if 1 in classes else np.zeros(len(x))
+        return column.reshape(-1, 1)
+    outputs = np.zeros((len(x), num_outputs))
+    outputs[:, classes] = scores
+    return outputs

@@ -1,0 +1,101 @@
+"""The scikit-learn reference methods: outputs, training through configs, safe saving."""
+
+import numpy as np
+import pytest
+import skops.io
+from scipy.special import expit
+from sklearn.metrics import roc_auc_score
+from sklearn.svm import SVC
+
+from snn import runs
+from snn.config import parse_config
+from snn.data import Standardization
+from snn.errors import ConfigError, DataError
+from snn.models import build_model
+from snn.models.reference import predict_outputs
+from snn.training import evaluate, train
+from tests.conftest import run_cli
+
+
+def _blobs(classes=3, n=90):
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % classes
+    return (rng.standard_normal((n, 4)) + y[:, None]).astype("float32"), y
+
+
+def test_binary_svm_outputs_are_the_logistic_of_its_decision_function():
+    x, y = _blobs(classes=2)
+    svm = build_model("svm", input_shape=(4,), num_outputs=1, output_activation="sigmoid")
+    svm.fit(x, y)
+    outputs = predict_outputs(svm, x, "binary", 1)
+    np.testing.assert_allclose(outputs[:, 0], expit(svm.decision_function(x)))
+    assert np.array_equal((outputs[:, 0] >= 0.5).astype(int), svm.predict(x))
+
+
+@pytest.mark.parametrize("name", ["svm", "random_forest"])
+def test_a_class_missing_from_training_scores_zero_in_its_column(name):
+    x, y = _blobs(classes=3)
+    model = build_model(name, input_shape=(4,), num_outputs=4, seed=0)
+    model.fit(x, y)  # classes 0, 1, 2 only; the head has 4
+    outputs = predict_outputs(model, x, "multiclass", 4)
+    assert outputs.shape == (90, 4) and np.all(outputs[:, 3] == 0)
+    np.testing.assert_allclose(outputs.sum(axis=1), 1.0)
+    assert np.mean(outputs.argmax(axis=1) == model.predict(x)) > 0.95
+
+
+def test_multi_label_data_is_refused():
+    with pytest.raises(ConfigError, match="svm predicts one label per example"):
+        build_model("svm", input_shape=(4,), num_outputs=12, output_activation="sigmoid")
+
+
+def test_an_svm_trains_through_a_config_and_matches_scikit_learn(tmp_path):
+    config = parse_config({
+        "name": "bc", "data": {"source": "sklearn", "name": "breast_cancer"},
+        "model": {"name": "svm", "C": 2.0, "output_activation": "sigmoid"},
+        "evaluation": {"protocol": "kfold", "folds": 3}})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    assert metrics["epochs_run"] == 0 and len(metrics["folds"]) == 3
+    # Refit by hand on fold 2's saved rows and standardization: the same AUC.
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    fold = tmp_path / "run" / "fold_2"
+    splits = np.load(fold / "splits.npz")
+    scale = Standardization.load(fold / "standardization.npz")
+    svm = SVC(C=2.0).fit(scale.apply(x[splits["train"]].astype("float32")), y[splits["train"]])
+    expected = roc_auc_score(y[splits["test"]], svm.decision_function(
+        scale.apply(x[splits["test"]].astype("float32"))))
+    assert metrics["folds"][1]["test"]["auc"] == pytest.approx(expected, abs=1e-9)
+    assert (fold / "model.skops").is_file() and not (fold / "model.keras").exists()
+    assert evaluate(tmp_path / "run") == metrics["test"]
+
+
+def test_a_random_forest_reloads_with_identical_predictions(tmp_path):
+    x, y = _blobs()
+    forest = build_model("random_forest", input_shape=(4,), num_outputs=3, n_estimators=10,
+                         seed=0).fit(x, y)
+    skops.io.dump(forest, tmp_path / "model.skops")
+    loaded = runs.load_model(tmp_path / "model.skops")
+    assert np.array_equal(loaded.predict_proba(x), forest.predict_proba(x))
+
+
+class _Untrusted:
+    """A type no safe loader may construct from a file."""
+
+
+def test_a_skops_file_with_an_untrusted_type_is_refused(tmp_path):
+    skops.io.dump({"payload": _Untrusted()}, tmp_path / "model.skops")
+    with pytest.raises(DataError, match="cannot load the model safely"):
+        runs.load_model(tmp_path / "model.skops")
+
+
+def test_cli_trains_a_random_forest_and_refuses_to_audit_it(tmp_path):
+    config = tmp_path / "rf.yaml"
+    config.write_text("name: rf\ndata: {source: sklearn, name: wine}\n"
+                      "model: {name: random_forest, n_estimators: 20}\n")
+    result = run_cli("train", config, "--run-dir", tmp_path / "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "fitted in" in result.stdout
+    result = run_cli("audit", config, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "model.name: 'random_forest' is not a neural network" in result.stderr
