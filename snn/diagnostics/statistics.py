@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from snn.layers import SELU
+from snn.plotting import pyplot, save_figure
 from snn.runs import write_atomic
 from snn.theory import ALPHA, SCALE
 
@@ -145,12 +146,9 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
         sequential: True when the series are ordered (epochs): colours then run from dark
             to light; otherwise each series gets a distinct colour.
     """
-    import matplotlib
     import matplotlib.ticker
 
-    matplotlib.use("Agg")  # files only; no display needed
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     count = len(series)
     colors = (plt.get_cmap("viridis")(np.linspace(0, 0.9, max(count, 1))) if sequential
@@ -170,8 +168,7 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
     right.set_yscale("log")
     right.legend(fontsize="small")
     figure.suptitle(title)
-    write_atomic(path, lambda temporary: figure.savefig(temporary, format="png", dpi=100))
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 class ActivationStatistics(keras.callbacks.Callback):

@@ -1,0 +1,177 @@
+"""Table 1 of the SNN paper: select, evaluate and rank methods on the UCI-121 data sets.
+
+For each data set and each method config (`configs/paper/uci/*.yaml`, each a sweep), the
+method's grid is trained on the model-selection split, the best settings by validation
+accuracy are trained on the 4 fixed folds (`sweep.final`), and the mean test accuracy of
+those folds is the method's score. The methods are then ranked per data set
+(`snn.comparison`). All runs of all sweeps share one pool of workers, and every run
+directory is reused when the reproduction is started again, so an interrupted
+reproduction resumes.
+
+Layout of the output directory: `<data set>/<method>/` (a sweep directory each),
+`results.csv` (one row per data set and method), `comparison.json` and `comparison.md`.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from snn import runs
+from snn.comparison import compare_methods, complete_datasets
+from snn.data import resolve_data_path
+from snn.data.uci121 import list_datasets
+from snn.errors import DataError
+from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
+from snn.sweep import plan_sweep, run_sweeps
+
+RESULTS = "results.csv"
+COMPARISON_JSON = "comparison.json"
+COMPARISON_MD = "comparison.md"
+REFERENCE = "snn_mlp"
+
+
+def select_datasets(root, names=None, count=None, max_rows=None):
+    """Choose UCI-121 data sets by name, or a spread of `count` sets over all sizes.
+
+    Args:
+        root: Path of the UCI-121 directory.
+        names: list of set names, or None.
+        count: int or None; without `names`, this many complete sets evenly spaced in
+            order of size (smallest to largest), so a small run still covers small and
+            large sets. None takes every complete set.
+        max_rows: int or None; leave out sets with more rows (for quick runs).
+
+    Returns:
+        list of set names.
+
+    Raises:
+        DataError: a named set does not exist or is incomplete, or `root` is not a
+            directory.
+    """
+    available = {d.name: d for d in list_datasets(root)}
+    if names:
+        for name in names:
+            if name not in available:
+                raise DataError(f"--datasets: no UCI-121 set {name!r} in {root}")
+            if not available[name].available:
+                raise DataError(f"--datasets: {name!r} is incomplete "
+                                f"({available[name].missing} is missing)")
+        return list(names)
+    complete = sorted((d for d in available.values() if d.available and
+                       (max_rows is None or d.samples <= max_rows)),
+                      key=lambda d: (d.samples, d.name))
+    if count is None or count >= len(complete):
+        return [d.name for d in complete]
+    picks = np.unique(np.linspace(0, len(complete) - 1, count).round().astype(int))
+    return [complete[i].name for i in picks]
+
+
+def reproduce_uci(configs, datasets, out_dir, overrides=(), workers=None, verbose=1):
+    """Run every method's sweep on every data set, then rank the methods.
+
+    Args:
+        configs: list of method config paths (sweeps with `sweep.final`).
+        datasets: list of UCI-121 set names.
+        out_dir: str or Path of the output directory.
+        overrides: "key=value" strings applied to every sweep (e.g. a smaller grid).
+        workers: parallel worker processes (default: one per CPU core).
+        verbose: 1 prints one line per finished run.
+
+    Returns:
+        dict: "scores" {method: {data set: test accuracy}}, "comparison" (list of
+        `snn.comparison.MethodComparison`), "datasets" (the sets compared) and "skipped"
+        ({data set: reason} for sets where a method has no final result).
+
+    Raises:
+        ConfigError: a config or override is invalid.
+        RunDirError: the output directory cannot be created.
+    """
+    out_dir = Path(out_dir)
+    planned = []
+    for dataset in datasets:
+        for config in configs:
+            sweep = plan_sweep(config, [*overrides, f"data.name={dataset}"])
+            method = sweep.config.model.name
+            planned.append((dataset, method, sweep, out_dir / dataset / method))
+    results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose)
+    rows, scores = [], {}
+    for (dataset, method, _, _), result in zip(planned, results):
+        final = result.final or {}
+        accuracy = (final["metrics"]["test"]["accuracy"]
+                    if final.get("status") == "completed" else None)
+        if accuracy is not None:
+            scores.setdefault(method, {})[dataset] = accuracy
+        rows.append({"dataset": dataset, "method": method, "selected": result.selected,
+                     "validation_accuracy": result.value, "test_accuracy": accuracy,
+                     "reason": None if accuracy is not None else _reason(result)})
+    methods = list(dict.fromkeys(method for _, method, _, _ in planned))
+    scores = {method: scores.get(method, {}) for method in methods}
+    compared = complete_datasets(scores)
+    skipped = {row["dataset"]: f"{row['method']}: {row['reason']}" for row in rows
+               if row["test_accuracy"] is None}
+    comparison = compare_methods(scores, REFERENCE) if compared else []
+    _write_results(rows, out_dir / RESULTS)
+    runs.write_json(out_dir / COMPARISON_JSON, {
+        "datasets": compared,
+        "skipped": skipped,
+        "comparison": [row.__dict__ for row in comparison],
+    })
+    runs.write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
+        format_rank_table(comparison, len(compared)) + "\n"))
+    return {"scores": scores, "comparison": comparison, "datasets": compared,
+            "skipped": skipped}
+
+
+def _reason(result):
+    if result.selected is None:
+        return "no run of the grid completed"
+    return (result.final or {}).get("reason") or "the final run did not complete"
+
+
+def _write_results(rows, path):
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    runs.write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
+
+
+def format_rank_table(comparison, datasets):
+    """Table 1 as Markdown: our mean rank, rank difference and p-value beside the paper's.
+
+    Args:
+        comparison: list of `snn.comparison.MethodComparison`.
+        datasets: int, how many data sets were compared.
+
+    Returns:
+        str, a Markdown table and a line on what the columns mean.
+    """
+    methods = len(comparison)
+    lines = [
+        "| method | mean accuracy | mean rank | rank difference | p (Wilcoxon vs SNN) "
+        "| paper: rank difference | paper: p |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in comparison:
+        paper_difference, paper_p = UCI_RANK_DIFFERENCE.get(row.method, (None, None))
+        lines.append("| " + " | ".join([
+            METHOD_NAMES.get(row.method, row.method), f"{row.mean_score:.4f}",
+            f"{row.mean_rank:.3f}", f"{row.rank_difference:+.3f}", _p(row.p_value),
+            "" if paper_difference is None else f"{paper_difference:+.3f}", _p(paper_p),
+        ]) + " |")
+    lines.append(f"\n{datasets} data sets, {methods} methods; rank difference = mean rank - "
+                 f"{(methods + 1) / 2:g} (the mean rank of {methods} methods guessing at "
+                 "random); negative is better. The paper's columns: Table 1, 121 data sets, "
+                 "7 FNNs (arXiv:1706.02515v5).")
+    return "\n".join(lines)
+
+
+def _p(value):
+    return "" if value is None else f"{value:.2g}"
+
+
+def default_root():
+    """The UCI-121 directory under `$SNN_DATA_DIR` (or the current directory)."""
+    return resolve_data_path("uci121")

@@ -1,0 +1,277 @@
+"""Markdown reports with PNG plots of a run, a sweep or a UCI comparison (`snn report`).
+
+`write_report(directory)` recognizes what the directory holds:
+
+- a run (`metrics.json`): its settings, test and validation metrics (mean and standard
+  deviation over folds, and each fold), and its training curves;
+- a sweep (`sweep.csv`): every run sorted by the selection metric, the selected settings and
+  their final run, and the selection metric against each swept setting; a sweep over
+  `model.name` that carries the paper's numbers (`paper.json`, written by the reproduction
+  scripts) also gets a table with the paper's values beside ours;
+- a UCI-121 comparison (`comparison.json`, from `scripts/reproduce_uci.py`): the rank table
+  of Table 1 with the paper's numbers, and each method's accuracy per data set.
+
+The report is `report.md` beside its PNGs in the same directory.
+"""
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from snn import runs
+from snn.errors import RunDirError
+from snn.paper.results import METHOD_NAMES
+from snn.plotting import pyplot, save_figure
+
+REPORT = "report.md"
+PAPER = "paper.json"
+
+
+def write_report(directory):
+    """Write `report.md` (and its PNG plots) for a run, sweep or comparison directory.
+
+    Args:
+        directory: str or Path.
+
+    Returns:
+        Path of `report.md`.
+
+    Raises:
+        RunDirError: the directory does not exist or holds no finished run, sweep or
+            comparison.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RunDirError(f"{directory}: no such directory")
+    if (directory / "comparison.json").is_file():
+        lines = _comparison_report(directory)
+    elif (directory / "sweep.csv").is_file():
+        lines = _sweep_report(directory)
+    elif runs.is_complete(directory):
+        lines = _run_report(directory)
+    else:
+        raise RunDirError(f"{directory}: holds no finished run ({runs.METRICS}), sweep "
+                          "(sweep.csv) or UCI comparison (comparison.json)")
+    path = directory / REPORT
+    runs.write_atomic(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n"))
+    return path
+
+
+# --- a run ------------------------------------------------------------------------------
+
+def _run_report(directory):
+    metrics = runs.read_json(directory / runs.METRICS)
+    config = (directory / runs.CONFIG).read_text()
+    lines = [f"# Run {directory.name}", "",
+             f"Protocol {metrics['protocol']}, {len(metrics['folds'])} fold(s), "
+             f"{metrics['epochs_run']} epochs in {metrics['train_seconds']:.1f} s "
+             f"({metrics['samples_per_second']:,.0f} samples/s).", "",
+             "| split | " + " | ".join(metrics["test"]) + " |",
+             "|---|" + "---:|" * len(metrics["test"])]
+    lines.append("| test | " + " | ".join(
+        f"{value:.4f} ± {metrics['test_std'][name]:.4f}" for name, value in
+        metrics["test"].items()) + " |")
+    lines.append("| validation | " + " | ".join(
+        _number(metrics["validation"].get(name)) for name in metrics["test"]) + " |")
+    if len(metrics["folds"]) > 1:
+        for number, fold in enumerate(metrics["folds"], start=1):
+            lines.append(f"| test, fold {number} | " + " | ".join(
+                _number(fold["test"].get(name)) for name in metrics["test"]) + " |")
+    if metrics["audit"]:
+        lines += ["", "Audit findings:", *(f"- {finding}" for finding in metrics["audit"])]
+    histories = sorted(directory.glob(f"fold_*/{runs.HISTORY}"),
+                       key=lambda p: int(p.parent.name.split("_")[1])) \
+        or [directory / runs.HISTORY]
+    _plot_history(histories, directory / "report_history.png", directory.name)
+    lines += ["", "![training curves](report_history.png)", ""]
+    for statistics in sorted(directory.glob("**/activation_stats.png")):
+        relative = statistics.relative_to(directory)
+        lines += [f"![activation statistics, {relative.parent}]({relative})", ""]
+    lines += ["## Config", "", "```yaml", config.rstrip(), "```"]
+    return lines
+
+
+def _plot_history(paths, png, title):
+    """Training and validation loss per epoch, one colour per fold."""
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    colors = plt.get_cmap("tab10")(np.arange(len(paths)) % 10)
+    for color, path in zip(colors, paths):
+        history = _read_csv(path)
+        label = path.parent.name.replace("_", " ") if len(paths) > 1 else ""
+        epochs = [int(row["epoch"]) + 1 for row in history]
+        axis.plot(epochs, [float(row["loss"]) for row in history], color=color,
+                  label=f"{label} training".strip())
+        if history and "val_loss" in history[0]:
+            axis.plot(epochs, [float(row["val_loss"]) for row in history], color=color,
+                      linestyle="--", label=f"{label} validation".strip())
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss")
+    axis.set_yscale("log")
+    axis.set_title(f"{title}: loss (solid: training, dashed: validation)")
+    if len(paths) <= 3:
+        axis.legend(fontsize="small")
+    save_figure(figure, png)
+
+
+# --- a sweep ----------------------------------------------------------------------------
+
+def _sweep_report(directory):
+    rows = _read_csv(directory / "sweep.csv")
+    summary = (runs.read_json(directory / "sweep.json")
+               if (directory / "sweep.json").is_file() else None)
+    sweep = yaml.safe_load((directory / "sweep.yaml").read_text())["sweep"]
+    _, metric, direction = sweep["select"].split()
+    keys = list(sweep["grid"])
+    column = f"validation_{metric}"
+    done = [row for row in rows if row["status"] == "completed"]
+    done.sort(key=lambda row: float(row[column]) * (1 if direction == "min" else -1))
+    lines = [f"# Sweep {directory.name}", "",
+             f"{len(rows)} runs: {len(done)} completed, "
+             f"{sum(row['status'] == 'failed' for row in rows)} failed, "
+             f"{sum(row['status'] == 'pending' for row in rows)} not run yet. "
+             f"Selection: {sweep['select']}.", ""]
+    if summary is None:
+        lines += ["**The sweep has not finished** (no sweep.json).", ""]
+    elif summary["selected"] is not None:
+        lines += [f"Selected **{summary['selected']}** (validation {metric} "
+                  f"{summary['value']:.4f}).", ""]
+        final = summary.get("final")
+        if final and final["status"] == "completed":
+            lines += ["Final run of the selected settings (`final/`): " + ", ".join(
+                f"test {k} {v:.4f}" for k, v in final["metrics"]["test"].items()), ""]
+    if (directory / PAPER).is_file() and "model.name" in keys:
+        lines += paper_table(directory) + [""]
+    tests = [name for name in (rows[0] if rows else {}) if name.startswith("test_")
+             and not name.startswith("test_std_")]
+    lines += ["| run | status | " + " | ".join([column, *tests]) + " |",
+              "|---|---|" + "---:|" * (1 + len(tests))]
+    for row in done + [row for row in rows if row["status"] != "completed"]:
+        status = row["status"] if row["status"] != "failed" else f"failed: {row['reason']}"
+        lines.append(f"| {row['run']} | {status} | " + " | ".join(
+            _number(row[name]) for name in [column, *tests]) + " |")
+    if done:
+        _plot_sweep(done, keys, column, directory / "report_sweep.png", directory.name)
+        lines += ["", "![selection metric against each setting](report_sweep.png)"]
+    return lines
+
+
+def paper_table(sweep_dir):
+    """Our mean test metric per method beside the paper's, for a sweep over `model.name`.
+
+    Args:
+        sweep_dir: Path of a sweep directory with `sweep.csv` and `paper.json`.
+
+    Returns:
+        list of str: a caption line, a blank line and the Markdown table's lines.
+    """
+    paper = runs.read_json(sweep_dir / PAPER)
+    rows = _read_csv(sweep_dir / "sweep.csv")
+    metric = paper["metric"]
+    lines = [f"{paper['table']}: test {metric}, ours beside the paper's ({paper['source']}).",
+             "", f"| method | ours: {metric} | ours: std | paper: {metric} | paper: std |",
+             "|---|---:|---:|---:|---:|"]
+    ours = {row["model.name"]: row for row in rows if row["status"] == "completed"}
+    for method, (value, std) in paper["values"].items():
+        row = ours.get(method, {})
+        lines.append(f"| {METHOD_NAMES.get(method, method)} | "
+                     f"{_number(row.get(f'test_{metric}'))} | "
+                     f"{_number(row.get(f'test_std_{metric}'))} | {value:.4f} | {std:.3f} |")
+    return lines
+
+
+def _plot_sweep(rows, keys, column, png, title):
+    """The selection metric against each swept setting: one panel per grid key."""
+    plt = pyplot()
+    figure, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.5), squeeze=False,
+                                constrained_layout=True)
+    values = [float(row[column]) for row in rows]
+    for axis, key in zip(axes[0], keys):
+        settings = [row[key] for row in rows]
+        labels = sorted(set(settings), key=_sort_key)
+        positions = [labels.index(setting) for setting in settings]
+        axis.scatter(positions, values, alpha=0.7)
+        axis.set_xticks(range(len(labels)), labels, rotation=30, fontsize="small")
+        axis.set_xlabel(key)
+        axis.set_ylabel(column.replace("_", " "))
+    figure.suptitle(title)
+    save_figure(figure, png)
+
+
+def _sort_key(text):
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+# --- a UCI comparison --------------------------------------------------------------------
+
+def _comparison_report(directory):
+    from snn.comparison import MethodComparison
+    from snn.paper.uci import format_rank_table
+
+    saved = runs.read_json(directory / "comparison.json")
+    comparison = [MethodComparison(**row) for row in saved["comparison"]]
+    lines = ["# UCI-121 comparison (Table 1 of the SNN paper)", "",
+             format_rank_table(comparison, len(saved["datasets"])), ""]
+    if saved["skipped"]:
+        lines += ["Left out (a method has no final result):",
+                  *(f"- {name}: {reason}" for name, reason in saved["skipped"].items()), ""]
+    results = _read_csv(directory / "results.csv")
+    if comparison:
+        _plot_accuracies(results, [row.method for row in comparison], saved["datasets"],
+                         directory / "report_accuracy.png")
+        lines += ["![test accuracy per data set and method](report_accuracy.png)"]
+    return lines
+
+
+def _plot_accuracies(results, methods, datasets, png):
+    """Each method's test accuracy per data set, data sets in order of the SNN's accuracy."""
+    accuracy = {(row["dataset"], row["method"]): float(row["test_accuracy"])
+                for row in results if row["test_accuracy"]}
+    order = sorted(datasets, key=lambda name: accuracy.get((name, methods[0]), 0.0))
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(max(6, 0.35 * len(order)), 4),
+                                constrained_layout=True)
+    for method in methods:
+        axis.plot(range(len(order)), [accuracy.get((name, method), math.nan)
+                                      for name in order],
+                  marker="o", linestyle="none", label=METHOD_NAMES.get(method, method))
+    axis.set_xticks(range(len(order)), order, rotation=90, fontsize="small")
+    axis.set_ylabel("test accuracy (mean of 4 folds)")
+    axis.legend(fontsize="small")
+    save_figure(figure, png)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def _read_csv(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _number(value):
+    if value in (None, ""):
+        return ""
+    return f"{float(value):.4f}"
+
+
+def paper_numbers(table, metric, values, source="arXiv:1706.02515v5"):
+    """The content of `paper.json`: a paper table's numbers for `snn report`.
+
+    Args:
+        table: str, e.g. "Table 3 (HTRU2)".
+        metric: the test metric the table reports, e.g. "auc".
+        values: {builder name: (mean, standard deviation)}.
+        source: where the numbers come from.
+
+    Returns:
+        dict, ready for `runs.write_json`.
+    """
+    return {"table": table, "metric": metric, "source": source,
+            "values": {method: list(pair) for method, pair in values.items()}}
+
