@@ -9,9 +9,9 @@ set's model-selection split, the best settings by validation accuracy are traine
 with the paper's numbers beside ours and writes it, with every run, to --out-dir; running
 the same command again resumes an interrupted reproduction.
 
---quick uses a 4-point grid (depth 2 or 4, learning rate 0.01 or 0.1) and sets of at most
-5,000 rows; --datasets N takes N complete sets evenly spaced by size (or a comma-separated
-list of names).
+--quick uses a 4-point grid (depth 2 or 4, learning rate 0.01 or 0.1), at most 30 epochs
+(patience 5) and sets of at most 5,000 rows; --datasets N takes N complete sets evenly
+spaced by size (or a comma-separated list of names).
 """
 
 import argparse
@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("snn", "msra", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
-QUICK = ["sweep.grid={model.depth: [2, 4], training.learning_rate: [0.01, 0.1]}"]
+QUICK = ["sweep.grid={model.depth: [2, 4], training.learning_rate: [0.01, 0.1]}",
+         "training.epochs=30", "training.early_stopping.patience=5"]
 QUICK_MAX_ROWS = 5000
 
 

@@ -162,6 +162,10 @@ def _sweep_report(directory):
 def paper_table(sweep_dir):
     """Our mean test metric per method beside the paper's, for a sweep over `model.name`.
 
+    Without a second setting, one row per method: our mean and standard deviation over
+    folds beside the paper's. With one (`paper.json`'s "by", e.g. "model.depth"), one
+    column per value of it, each cell "ours / paper".
+
     Args:
         sweep_dir: Path of a sweep directory with `sweep.csv` and `paper.json`.
 
@@ -169,17 +173,29 @@ def paper_table(sweep_dir):
         list of str: a caption line, a blank line and the Markdown table's lines.
     """
     paper = runs.read_json(sweep_dir / PAPER)
-    rows = _read_csv(sweep_dir / "sweep.csv")
-    metric = paper["metric"]
+    rows = [row for row in _read_csv(sweep_dir / "sweep.csv") if row["status"] == "completed"]
+    metric, by = paper["metric"], paper.get("by")
     lines = [f"{paper['table']}: test {metric}, ours beside the paper's ({paper['source']}).",
-             "", f"| method | ours: {metric} | ours: std | paper: {metric} | paper: std |",
-             "|---|---:|---:|---:|---:|"]
-    ours = {row["model.name"]: row for row in rows if row["status"] == "completed"}
-    for method, (value, std) in paper["values"].items():
-        row = ours.get(method, {})
-        lines.append(f"| {METHOD_NAMES.get(method, method)} | "
-                     f"{_number(row.get(f'test_{metric}'))} | "
-                     f"{_number(row.get(f'test_std_{metric}'))} | {value:.4f} | {std:.3f} |")
+             ""]
+    if by is None:
+        ours = {row["model.name"]: row for row in rows}
+        lines += [f"| method | ours: {metric} | ours: std | paper: {metric} | paper: std |",
+                  "|---|---:|---:|---:|---:|"]
+        for method, (value, std) in paper["values"].items():
+            row = ours.get(method, {})
+            lines.append(f"| {METHOD_NAMES.get(method, method)} | "
+                         f"{_number(row.get(f'test_{metric}'))} | "
+                         f"{_number(row.get(f'test_std_{metric}'))} | {value:.4f} | "
+                         f"{std:.3f} |")
+        return lines
+    ours = {(row["model.name"], float(row[by])): row[f"test_{metric}"] for row in rows}
+    lines += ["| method | " + " | ".join(f"{by} {column}" for column in paper["columns"])
+              + " |", "|---|" + "---:|" * len(paper["columns"])]
+    for method, values in paper["values"].items():
+        cells = [f"{_number(ours.get((method, float(column)))) or '-'} / "
+                 f"{'-' if value is None else f'{value:.3f}'}"
+                 for column, value in zip(paper["columns"], values)]
+        lines.append(f"| {METHOD_NAMES.get(method, method)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -260,18 +276,24 @@ def _number(value):
     return f"{float(value):.4f}"
 
 
-def paper_numbers(table, metric, values, source="arXiv:1706.02515v5"):
+def paper_numbers(table, metric, values, by=None, columns=None,
+                  source="arXiv:1706.02515v5"):
     """The content of `paper.json`: a paper table's numbers for `snn report`.
 
     Args:
         table: str, e.g. "Table 3 (HTRU2)".
         metric: the test metric the table reports, e.g. "auc".
-        values: {builder name: (mean, standard deviation)}.
+        values: {builder name: (mean, standard deviation)}; or, with `by`,
+            {builder name: one value (or None) per entry of `columns`}.
+        by: None, or the swept config key of the table's columns, e.g. "model.depth".
+        columns: the values of `by` the table has, e.g. [2, 3, 4, 6, 8, 16, 32].
         source: where the numbers come from.
 
     Returns:
         dict, ready for `runs.write_json`.
     """
-    return {"table": table, "metric": metric, "source": source,
-            "values": {method: list(pair) for method, pair in values.items()}}
-
+    numbers = {"table": table, "metric": metric, "source": source,
+               "values": {method: list(row) for method, row in values.items()}}
+    if by is not None:
+        numbers.update(by=by, columns=list(columns))
+    return numbers

@@ -26,7 +26,6 @@ REFERENCE_MODEL = "model.skops"  # a scikit-learn reference method (SVM, random 
 STANDARDIZATION = "standardization.npz"
 SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
-CHECKPOINT = "checkpoint.keras"
 
 
 def create_run_dir(config, run_dir=None):

@@ -249,7 +249,6 @@ def _save_fold(experiment, fold_dir):
     model = experiment.model
     if isinstance(model, keras.Model):
         runs.write_atomic(fold_dir / runs.MODEL, model.save)
-        (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)
     else:
         runs.write_atomic(fold_dir / runs.REFERENCE_MODEL,
                           lambda path: skops.io.dump(model, path))
@@ -369,8 +368,6 @@ def _callbacks(config, fold_dir, splits, label, verbose):
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY)),
-        # The latest best model, so a crashed run still leaves a usable model behind.
-        keras.callbacks.ModelCheckpoint(str(fold_dir / runs.CHECKPOINT), save_best_only=True),
     ]
     stopping = config.training.early_stopping
     if stopping is not None:

@@ -30,7 +30,8 @@ def _error(tmp_path, text, overrides=()):
 def test_every_shipped_config_loads_and_says_how_to_run_it(path):
     config = load_config(path)
     first_line = path.read_text().splitlines()[0]
-    assert first_line.startswith("# ") and f"snn train configs/{path.name}" in first_line
+    command = "snn train" if config.sweep is None else "snn sweep"
+    assert first_line.startswith("# ") and f"{command} configs/{path.name}" in first_line
     assert "on 2 CPU cores;" in first_line  # how long it takes, then what to expect
     assert config.name == path.stem
 

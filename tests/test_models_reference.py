@@ -14,7 +14,7 @@ from snn.errors import ConfigError, DataError
 from snn.models import build_model
 from snn.models.reference import predict_outputs
 from snn.training import evaluate, train
-from tests.conftest import run_cli
+from conftest import run_cli
 
 
 def _blobs(classes=3, n=90):

@@ -10,7 +10,7 @@ from snn.comparison import compare_methods
 from snn.errors import DataError
 from snn.paper.uci import reproduce_uci, select_datasets
 from snn.report import write_report
-from tests.conftest import ROOT
+from conftest import ROOT
 
 CONFIGS = [ROOT / "configs" / "paper" / "uci" / f"{name}.yaml" for name in ("snn", "msra")]
 TINY = ["sweep.grid={model.depth: [1, 2]}", "model.units=16", "training.epochs=2"]

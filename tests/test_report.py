@@ -10,7 +10,7 @@ from snn.paper.results import HTRU2_AUC
 from snn.report import PAPER, paper_numbers, write_report
 from snn.sweep import plan_sweep, run_sweep
 from snn.training import train
-from tests.conftest import run_cli
+from conftest import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -70,3 +70,24 @@ def test_a_directory_without_results_is_a_one_line_cli_error(tmp_path):
     result = run_cli("report", tmp_path / "missing", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == f"snn: error: {tmp_path / 'missing'}: no such directory"
+
+
+def test_a_method_by_depth_table_puts_ours_and_the_papers_in_each_cell(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "bc", "data": {"source": "sklearn", "name": "breast_cancer"},
+        "model": {"name": "snn_mlp", "units": 8, "output_activation": "sigmoid"},
+        "training": {"epochs": 1, "batch_size": 32},
+        "sweep": {"grid": {"model.name": ["snn_mlp", "msra_mlp"], "model.depth": [1, 2]},
+                  "select": "validation auc max"}}, sort_keys=False))
+    result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    runs.write_json(tmp_path / "out" / PAPER, paper_numbers(
+        "Table X", "auc", {"snn_mlp": [0.8, None], "resnet_mlp": [0.7, 0.6]},
+        by="model.depth", columns=[1, 2]))
+    auc = {name: outcome["metrics"]["test"]["auc"] for name, outcome in
+           result.outcomes.items()}
+    report = write_report(tmp_path / "out").read_text()
+    assert "| method | model.depth 1 | model.depth 2 |" in report
+    assert (f"| SNN | {auc['name=snn_mlp,depth=1']:.4f} / 0.800 | "
+            f"{auc['name=snn_mlp,depth=2']:.4f} / - |") in report
+    assert "| ResNet | - / 0.700 | - / 0.600 |" in report

@@ -13,7 +13,7 @@ import yaml
 from snn import runs
 from snn.errors import ConfigError
 from snn.sweep import plan_sweep, run_sweep
-from tests.conftest import ROOT, run_cli
+from conftest import ROOT, run_cli
 
 BASE = {
     "name": "iris",

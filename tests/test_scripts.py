@@ -1,0 +1,47 @@
+"""The reproduction scripts end to end, on reduced settings, as a user runs them."""
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def _script(name, *args, cwd, data):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *map(str, args)], cwd=cwd,
+        capture_output=True, text=True, timeout=900,
+        env={"PATH": "/usr/bin:/bin", "SNN_DATA_DIR": str(data), "HOME": str(cwd)})
+
+
+def test_reproduce_uci_prints_the_rank_table(shared_data, tmp_path):
+    result = _script("reproduce_uci.py", "--datasets", "trains,balloons", "--methods",
+                     "snn,msra", "--workers", "1", "--set",
+                     "sweep.grid={model.depth: [1]}", "--set", "training.epochs=2",
+                     "--out-dir", tmp_path / "uci", cwd=tmp_path, data=shared_data)
+    assert result.returncode == 0, result.stderr
+    assert "| SNN |" in result.stdout and "| MSRAinit |" in result.stdout
+    assert "2 data sets, 2 methods" in result.stdout
+    assert (tmp_path / "uci" / "comparison.md").is_file()
+
+
+def test_reproduce_uci_names_an_unknown_method_in_one_line(shared_data, tmp_path):
+    result = _script("reproduce_uci.py", "--methods", "snn,svn", cwd=tmp_path,
+                     data=shared_data)
+    assert result.returncode == 2
+    assert result.stderr.startswith("snn: error: --methods: no config ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_reproduce_htru2_prints_ours_beside_the_papers(shared_data, tmp_path):
+    result = _script("reproduce_htru2.py", "--set", "training.epochs=1", "--set",
+                     "evaluation.folds=2", "--set", "model.depth=1", "--set", "model.units=8",
+                     "--out-dir", tmp_path / "htru2", cwd=tmp_path, data=shared_data)
+    assert result.returncode == 0, result.stderr
+    assert "Table 3 (HTRU2)" in result.stdout
+    for method in ("SNN", "MSRAinit", "WeightNorm", "Highway", "LayerNorm", "BatchNorm",
+                   "ResNet"):
+        assert re.search(rf"\| {method} \| [01]\.\d{{4}} \| 0\.\d{{4}} \| 0\.9", result.stdout), \
+            method
+    assert "| 0.9803 | 0.010 |" in result.stdout
+    assert (tmp_path / "htru2" / "report.md").is_file()
