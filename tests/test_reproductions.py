@@ -60,5 +60,5 @@ def test_figure1_quick_writes_the_mnist_figure(shared_data, tmp_path):
         rows = list(csv.DictReader(handle))
     curves = {(row["method"], row["depth"]) for row in rows}
     assert curves == {(m, d) for m in ("snn_mlp", "batchnorm_mlp") for d in ("8", "16", "32")}
-    # 2 epochs of ceil(10,000 / 128) = 79 steps on the local MNIST test images.
-    assert len(rows) == 6 * 2 * 79
+    # 3 epochs of ceil(10,000 / 128) = 79 steps on the local MNIST test images.
+    assert len(rows) == 6 * 3 * 79

@@ -47,13 +47,6 @@ class Curve:
         """Mean loss over the last tenth of the steps."""
         return float(np.mean(self.losses[-max(1, len(self.losses) // 10):]))
 
-    @property
-    def roughness(self):
-        """Standard deviation of the step-to-step change of log10 loss over the second half
-        of training: how much the curve jumps around its trend (spikes raise it)."""
-        tail = np.log10(np.maximum(self.losses[len(self.losses) // 2:], 1e-12))
-        return float(np.std(np.diff(tail))) if len(tail) > 2 else float("nan")
-
 
 def training_curves(x, y, num_classes, depths=DEPTHS, methods=METHODS, epochs=5,
                     learning_rate=1e-5, batch_size=128, seed=0, progress=print):
@@ -92,7 +85,7 @@ def training_curves(x, y, num_classes, depths=DEPTHS, methods=METHODS, epochs=5,
             keras.backend.clear_session()
             if progress:
                 progress(f"{METHOD_NAMES[method]} depth {depth}: final loss "
-                         f"{curve.final_loss:.4f}, roughness {curve.roughness:.4f}")
+                         f"{curve.final_loss:.4f}")
     return curves
 
 
@@ -136,13 +129,11 @@ def write_curves_csv(panels, path):
 
 
 def format_summary(panels):
-    """A Markdown table: final loss and roughness per data set, method and depth."""
-    lines = ["| data set | method | depth | final loss | roughness |",
-             "|---|---|---:|---:|---:|"]
+    """A Markdown table: the final training loss per data set, method and depth."""
+    lines = ["| data set | method | depth | final loss |", "|---|---|---:|---:|"]
     for name, curves in panels.items():
         for curve in curves:
             lines.append(f"| {name} | {METHOD_NAMES[curve.method]} | {curve.depth} | "
-                         f"{curve.final_loss:.4f} | {curve.roughness:.4f} |")
-    lines.append("\nfinal loss: mean over the last tenth of the steps; roughness: standard "
-                 "deviation of the step-to-step change of log10 loss over the second half.")
+                         f"{curve.final_loss:.4f} |")
+    lines.append("\nfinal loss: the mean training loss over the last tenth of the steps.")
     return "\n".join(lines)
