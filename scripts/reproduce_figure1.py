@@ -20,6 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from snn.cli import run_script
+
 DATA = {
     "MNIST": {"source": "mnist_idx", "images": "mnist/t10k-images-idx3-ubyte.gz",
               "labels": "mnist/t10k-labels-idx1-ubyte.gz", "standardize": "global"},
@@ -42,15 +44,10 @@ def main():
     parser.add_argument("--out-dir", type=Path, default=Path("runs") / "figure1")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    args = parser.parse_args()
-
-    from snn.cli import prepare_console, run_reporting_errors
-
-    prepare_console()
-    return run_reporting_errors(lambda: _reproduce(args), args.debug)
+    return run_script(reproduce, parser.parse_args())
 
 
-def _reproduce(args):
+def reproduce(args):
     from snn.config import parse_config
     from snn.data import Standardization, load_dataset
     from snn.errors import RunDirError

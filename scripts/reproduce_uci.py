@@ -9,14 +9,17 @@ set's model-selection split, the best settings by validation accuracy are traine
 with the paper's numbers beside ours and writes it, with every run, to --out-dir; running
 the same command again resumes an interrupted reproduction.
 
---quick uses a 4-point grid (depth 2 or 4, learning rate 0.01 or 0.1), at most 30 epochs
-(patience 5) and sets of at most 5,000 rows; --datasets N takes N complete sets evenly
-spaced by size (or a comma-separated list of names).
+--quick gives the networks a 4-point grid (depth 2 or 4, learning rate 0.01 or 0.1) and at
+most 30 epochs (patience 5), and takes sets of at most 5,000 rows (svm and random_forest
+keep their small grids); without it every method runs the paper's full grid (days to
+weeks). --datasets N takes N complete sets evenly spaced by size, or a comma-separated
+list of names; --methods must include snn, the reference of the Wilcoxon tests.
 """
 
-import argparse
 import sys
 from pathlib import Path
+
+from snn.cli import reproduction_parser, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("snn", "msra", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
@@ -25,40 +28,17 @@ QUICK = ["sweep.grid={model.depth: [2, 4], training.learning_rate: [0.01, 0.1]}"
 QUICK_MAX_ROWS = 5000
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="a 4-point grid per method and sets of at most 5,000 rows")
-    parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
-                        "a comma-separated list of set names (default: all complete sets)")
-    parser.add_argument("--methods", default=",".join(METHODS),
-                        help=f"comma-separated configs of configs/paper/uci/ "
-                        f"(default: {','.join(METHODS)})")
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help="default: runs/uci-quick or runs/uci")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="parallel worker processes (default: one per CPU core)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="override applied to every sweep")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    args = parser.parse_args()
-
-    from snn.cli import prepare_console, run_reporting_errors
-
-    prepare_console()
-    return run_reporting_errors(lambda: _reproduce(args), args.debug)
-
-
-def _reproduce(args):
+def reproduce(args):
     from snn.errors import ConfigError
     from snn.paper.uci import default_root, format_rank_table, reproduce_uci, select_datasets
 
-    configs = [ROOT / "configs" / "paper" / "uci" / f"{name}.yaml"
-               for name in args.methods.split(",")]
+    folder = ROOT / "configs" / "paper" / "uci"
+    configs = [folder / f"{name}.yaml" for name in args.methods.split(",")]
+    known = sorted(path.stem for path in folder.glob("*.yaml"))
     for path in configs:
         if not path.is_file():
-            raise ConfigError(f"--methods: no config {path}; expected names from "
-                              f"{', '.join(METHODS)}")
+            raise ConfigError(f"--methods: no config {path}; expected names of {folder}: "
+                              f"{', '.join(known)}")
     count, names = None, None
     if args.datasets and args.datasets.isdigit():
         count = int(args.datasets)
@@ -66,11 +46,12 @@ def _reproduce(args):
         names = args.datasets.split(",")
     datasets = select_datasets(default_root(), names, count,
                                QUICK_MAX_ROWS if args.quick else None)
-    out_dir = args.out_dir or Path("runs") / ("uci-quick" if args.quick else "uci")
+    out_dir = args.out_dir / "quick" if args.quick else args.out_dir
     print(f"{len(datasets)} data sets x {len(configs)} methods into {out_dir}: "
           f"{', '.join(datasets)}", flush=True)
-    overrides = (QUICK if args.quick else []) + args.overrides
-    result = reproduce_uci(configs, datasets, out_dir, overrides, args.workers)
+    methods = [(path, (QUICK if args.quick and _is_network(path) else []) + args.overrides)
+               for path in configs]
+    result = reproduce_uci(methods, datasets, out_dir, args.workers)
     for dataset, reason in result["skipped"].items():
         print(f"skipped {dataset}: {reason}")
     print()
@@ -79,5 +60,21 @@ def _reproduce(args):
     return 0
 
 
+def _is_network(path):
+    """The quick grid (depth, learning rate) is for the networks, not svm/random_forest."""
+    from snn.config import load_config
+    from snn.models import model_kind
+
+    return model_kind(load_config(path).model.name) != "reference"
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = reproduction_parser(__doc__, Path("runs") / "uci-table1")
+    parser.add_argument("--quick", action="store_true", help="a 4-point grid per method, "
+                        "at most 30 epochs, sets of at most 5,000 rows (in OUT_DIR/quick)")
+    parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
+                        "a comma-separated list of set names (default: all complete sets)")
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help=f"comma-separated configs of configs/paper/uci/ "
+                        f"(default: {','.join(METHODS)})")
+    sys.exit(run_script(reproduce, parser.parse_args()))

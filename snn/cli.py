@@ -28,7 +28,7 @@ def main(argv=None):
         argv: list of str, the arguments after the program name (default: `sys.argv[1:]`).
 
     Returns:
-        int, the exit status: 0 on success, 2 on a user error.
+        int, the exit status: 0 on success, 2 on a user error, 130 when interrupted.
     """
     args = _parser().parse_args(argv)
     prepare_console()
@@ -38,15 +38,47 @@ def main(argv=None):
 def prepare_console():
     """Set up a console program: Keras imported without TensorFlow's start-up noise, and
     the library's warnings printed as one "snn: warning: ..." line each."""
-    from snn.processes import import_keras_quietly, quiet_backend_logs
+    from snn.processes import import_keras_quietly, log_warnings_to_stderr, quiet_backend_logs
 
     import_keras_quietly()
     quiet_backend_logs()
-    _log_warnings_to_stderr()
+    log_warnings_to_stderr()
+
+
+def reproduction_parser(doc, out_dir):
+    """The command line of a `scripts/reproduce_*.py` script, with the options they share.
+
+    Args:
+        doc: the script's docstring (its first line is the description).
+        out_dir: Path, the default of `--out-dir`.
+
+    Returns:
+        argparse.ArgumentParser with --out-dir, --workers, --set and --debug.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=out_dir,
+                        help=f"output directory (default: {out_dir})")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parallel worker processes (default: one per CPU core)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="override applied to every run")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return parser
+
+
+def run_script(function, args):
+    """Run a script's `function(args)` as the `snn` command runs its commands.
+
+    Returns:
+        int, the exit status (2 for a user error, reported in one line).
+    """
+    prepare_console()
+    return run_reporting_errors(lambda: function(args), args.debug)
 
 
 def run_reporting_errors(function, debug=False):
-    """Call `function()`; a user error becomes one line on stderr and exit status 2.
+    """Call `function()`; a user error becomes one line on stderr and exit status 2, Ctrl-C
+    the line "snn: interrupted" and status 130.
 
     Args:
         function: callable returning an exit status.
@@ -64,15 +96,11 @@ def run_reporting_errors(function, debug=False):
             raise
         print(f"snn: error: {error}", file=sys.stderr)
         return 2
-
-
-def _log_warnings_to_stderr():
-    """The library logs audit findings to the "snn" logger; show them as one-line warnings."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
-    logger = logging.getLogger("snn")
-    logger.addHandler(handler)
-    logger.propagate = False
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("snn: interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser():

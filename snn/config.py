@@ -210,7 +210,7 @@ class SweepConfig:
     """
 
     grid: dict[str, list[Any]]
-    select: Annotated[str, Pattern(r"validation [a-z_]+ (min|max)",
+    select: Annotated[str, Pattern(r"validation [a-z0-9_]+ (min|max)",
                                    "'validation <metric> min' or '... max', "
                                    "e.g. 'validation accuracy max'")] = "validation loss min"
     final: dict[str, Any] | None = None

@@ -6,6 +6,7 @@ This module imports only the standard library at the top, so a worker process ca
 
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -37,16 +38,30 @@ def quiet_backend_logs():
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
+def log_warnings_to_stderr():
+    """Show the library's warnings (the "snn" logger, e.g. audit findings) as one
+    "snn: warning: ..." line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
+    logger = logging.getLogger("snn")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
 def start_worker(threads):
     """Initialize a sweep worker process: quiet Keras, and its share of the CPU cores.
 
     Args:
         threads: int, the CPU threads this worker's backend may use.
     """
+    # Ctrl-C in a terminal reaches every process of the group: the parent alone handles it
+    # (and stops the workers), so workers print no tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Children inherit the parent's TF_CPP_MIN_LOG_LEVEL, which would skip the redirect.
     os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
     import_keras_quietly()
     quiet_backend_logs()
+    log_warnings_to_stderr()
     from snn.devices import limit_cpu_threads
 
     limit_cpu_threads(threads)

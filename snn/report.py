@@ -71,9 +71,10 @@ def _run_report(directory):
              f"({metrics['samples_per_second']:,.0f} samples/s).", "",
              "| split | " + " | ".join(metrics["test"]) + " |",
              "|---|" + "---:|" * len(metrics["test"])]
+    folds = len(metrics["folds"])
     lines.append("| test | " + " | ".join(
-        f"{value:.4f} ± {metrics['test_std'][name]:.4f}" for name, value in
-        metrics["test"].items()) + " |")
+        f"{value:.4f}" + (f" ± {metrics['test_std'][name]:.4f}" if folds > 1 else "")
+        for name, value in metrics["test"].items()) + " |")
     lines.append("| validation | " + " | ".join(
         _number(metrics["validation"].get(name)) for name in metrics["test"]) + " |")
     if len(metrics["folds"]) > 1:
@@ -82,11 +83,14 @@ def _run_report(directory):
                 _number(fold["test"].get(name)) for name in metrics["test"]) + " |")
     if metrics["audit"]:
         lines += ["", "Audit findings:", *(f"- {finding}" for finding in metrics["audit"])]
+    # Networks log every epoch; the scikit-learn reference methods have no history.
     histories = sorted(directory.glob(f"fold_*/{runs.HISTORY}"),
                        key=lambda p: int(p.parent.name.split("_")[1])) \
-        or [directory / runs.HISTORY]
-    _plot_history(histories, directory / "report_history.png", directory.name)
-    lines += ["", "![training curves](report_history.png)", ""]
+        or [path for path in [directory / runs.HISTORY] if path.is_file()]
+    if histories:
+        _plot_history(histories, directory / "report_history.png", directory.name)
+        lines += ["", "![training curves](report_history.png)"]
+    lines.append("")
     for statistics in sorted(directory.glob("**/activation_stats.png")):
         relative = statistics.relative_to(directory)
         lines += [f"![activation statistics, {relative.parent}]({relative})", ""]
@@ -156,6 +160,9 @@ def _sweep_report(directory):
     if done:
         _plot_sweep(done, keys, column, directory / "report_sweep.png", directory.name)
         lines += ["", "![selection metric against each setting](report_sweep.png)"]
+    # The base settings, overrides included: says how a (quick, reduced) run was made.
+    lines += ["", "## Base config", "", "```yaml",
+              (directory / "sweep.yaml").read_text().rstrip(), "```"]
     return lines
 
 

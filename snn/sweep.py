@@ -19,9 +19,11 @@ Example:
 import copy
 import csv
 import dataclasses
+import difflib
 import io
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -36,6 +38,8 @@ from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, TrainingError
 from snn.metrics import metric_names
 from snn.processes import start_worker, train_run
+
+logger = logging.getLogger("snn")
 
 SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
@@ -113,7 +117,10 @@ def plan_sweep(path, overrides=()):
     _check_grid_keys(grid, base, path)
     _check_selection(base, path)
     if base.sweep.final is not None:
-        final_config(base, base.sweep.final)
+        try:
+            final_config(base, base.sweep.final)
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}", key=error.key) from None
     raw = read_config(path)
     apply_overrides(raw, overrides)
     raw.pop("sweep")
@@ -139,9 +146,21 @@ def _check_grid_keys(grid, base, path):
         section = key.split(".")[0]
         switched = {"model": "model.name", "data": "data.source"}.get(section) in grid
         if not (_has_path(resolved, key) or switched):
-            raise ConfigError(f"{path}: sweep.grid.{key}: no such config key; expected a "
-                              "dotted key of the experiment, e.g. model.depth",
+            close = difflib.get_close_matches(key, _paths(resolved), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                "expected a dotted key of the experiment, e.g. model.depth"
+            raise ConfigError(f"{path}: sweep.grid.{key}: no such config key; {hint}",
                               key=f"sweep.grid.{key}")
+
+
+def _paths(mapping, prefix=""):
+    """Every dotted key path of a nested mapping (sections and their keys)."""
+    paths = []
+    for key, value in mapping.items():
+        paths.append(prefix + key)
+        if isinstance(value, dict):
+            paths += _paths(value, f"{prefix}{key}.")
+    return paths
 
 
 def _has_path(mapping, key):
@@ -254,13 +273,25 @@ def run_sweeps(sweeps, workers=None, verbose=1):
                                 outcome["status"] == "completed" else "invalid")
         _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
     results = []
-    with _Workers(workers) as pool:
-        for (index, name), outcome in pool.run(jobs):
-            outcomes[index][name] = outcome
-            progress.report(dirs[index] / name, outcome)
-            _write_csv(sweeps[index][0], outcomes[index], dirs[index] / SWEEP_CSV)
-        selections = [_select(sweep, outcome) for (sweep, _), outcome in zip(sweeps, outcomes)]
-        finals = _run_finals(sweeps, dirs, selections, pool, progress)
+    try:
+        with _Workers(workers) as pool:
+            for (index, name), outcome in pool.run(jobs):
+                outcomes[index][name] = outcome
+                progress.report(dirs[index] / name, outcome)
+                _write_csv(sweeps[index][0], outcomes[index], dirs[index] / SWEEP_CSV)
+            selections = [_select(sweep, outcome)
+                          for (sweep, _), outcome in zip(sweeps, outcomes)]
+            finals = _run_finals(sweeps, dirs, selections, pool, progress)
+    except KeyboardInterrupt:
+        # Runs that finished while the interrupt arrived are complete on disk: record them.
+        for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+            for run in sweep.runs:
+                outcomes[index][run.name] = outcomes[index][run.name] or \
+                    _finished_outcome(None, sweep_dir / run.name)
+            _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
+        logger.warning("interrupted; completed runs are kept: run the same command again "
+                       "to resume")
+        raise
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
         selected, value = selections[index]
         if selected is not None:
@@ -359,9 +390,17 @@ class _Workers:
         return self
 
     def __exit__(self, kind, error, traceback):
-        if self.pool is not None:
-            # On an error or Ctrl-C, queued runs are dropped; a rerun resumes them.
-            self.pool.shutdown(wait=kind is None, cancel_futures=kind is not None)
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown()
+            return
+        # On an error or Ctrl-C, drop the queued runs and stop the running ones now; their
+        # directories stay unfinished and a rerun trains them again.
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()
+            child.join()
 
     def run(self, jobs):
         """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion."""

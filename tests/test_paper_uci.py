@@ -7,7 +7,7 @@ import pytest
 
 from snn import runs
 from snn.comparison import compare_methods
-from snn.errors import DataError
+from snn.errors import ConfigError, DataError
 from snn.paper.uci import reproduce_uci, select_datasets
 from snn.report import write_report
 from conftest import ROOT
@@ -32,10 +32,18 @@ def test_unknown_or_incomplete_named_sets_are_refused(shared_data):
         select_datasets(shared_data / "uci121", names=["adult"])
 
 
+def test_a_comparison_without_the_snn_is_refused_before_training(tmp_path):
+    svm = ROOT / "configs" / "paper" / "uci" / "svm.yaml"
+    with pytest.raises(ConfigError, match="methods: none is snn_mlp"):
+        reproduce_uci([(svm, [])], ["iris"], tmp_path, workers=1, verbose=0)
+    assert not any(tmp_path.iterdir())
+
+
 def test_methods_are_selected_evaluated_on_the_4_folds_and_ranked(shared_data, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("SNN_DATA_DIR", str(shared_data))
-    result = reproduce_uci(CONFIGS, ["iris", "seeds"], tmp_path, TINY, workers=1, verbose=0)
+    methods = [(config, TINY) for config in CONFIGS]
+    result = reproduce_uci(methods, ["iris", "seeds"], tmp_path, workers=1, verbose=0)
     scores = {}
     for dataset in ("iris", "seeds"):
         for method in ("snn_mlp", "msra_mlp"):

@@ -53,6 +53,17 @@ def test_a_sweep_over_methods_gets_the_papers_numbers_beside_ours(tmp_path):
     assert (tmp_path / "out" / "report_sweep.png").read_bytes().startswith(PNG_MAGIC)
 
 
+def test_a_reference_method_run_has_a_report_without_training_curves(tmp_path):
+    config = parse_config({"name": "svm", "data": {"source": "sklearn", "name": "wine"},
+                           "model": {"name": "svm"}})
+    metrics = train(config, tmp_path / "run", verbose=0)
+    report = write_report(tmp_path / "run").read_text()
+    assert f"| test | {metrics['test']['loss']:.4f} | {metrics['test']['accuracy']:.4f} |" \
+        in report  # one split: no standard deviation
+    assert "training curves" not in report and not (tmp_path / "run" /
+                                                    "report_history.png").exists()
+
+
 def test_an_unfinished_sweep_says_so(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump({

@@ -70,7 +70,7 @@ def test_an_invalid_combination_is_planned_as_a_failed_run(tmp_path):
 
 @pytest.mark.parametrize("grid, select, message", [
     ({"model.deepth": [1, 2]}, "validation accuracy max",
-     "sweep.grid.model.deepth: no such config key"),
+     "sweep.grid.model.deepth: no such config key; did you mean 'model.depth'"),
     ({"model.depth": []}, "validation accuracy max", "sweep.grid.model.depth: got an empty"),
     ({"model.depth": [1]}, "validation auc max", "sweep.select: got metric 'auc'"),
     ({"model.depth": [1]}, "test accuracy max", "sweep.select: got 'test accuracy max'"),
@@ -190,3 +190,27 @@ def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     with pytest.raises(ConfigError, match="evaluation.protocol: got 'nested'"):
         plan_sweep(path)
+
+
+def test_ctrl_c_stops_the_workers_records_finished_runs_and_exits_130(tmp_path):
+    path = _write(tmp_path, {"seed": [0, 1, 2, 3, 4, 5]},
+                  training={**BASE["training"], "epochs": 60})
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
+                                str(out), "--workers", "2"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not list(out.glob("*/metrics.json")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)  # the running workers are stopped, not awaited
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-2:] == [
+        "snn: warning: interrupted; completed runs are kept: run the same command again "
+        "to resume", "snn: interrupted"]
+    finished = {p.parent.name for p in out.glob("*/metrics.json")}
+    rows = _rows(out)
+    assert {row["run"] for row in rows if row["status"] == "completed"} == finished
+    assert not (out / "sweep.json").exists()

@@ -22,7 +22,7 @@ from snn import runs
 from snn.comparison import compare_methods, complete_datasets
 from snn.data import resolve_data_path
 from snn.data.uci121 import list_datasets
-from snn.errors import DataError
+from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
 from snn.sweep import plan_sweep, run_sweeps
 
@@ -50,6 +50,9 @@ def select_datasets(root, names=None, count=None, max_rows=None):
         DataError: a named set does not exist or is incomplete, or `root` is not a
             directory.
     """
+    if not Path(root).is_dir():
+        raise DataError(f"{root}: not a directory; expected the UCI-121 folder (set "
+                        "SNN_DATA_DIR to the directory that holds uci121/)")
     available = {d.name: d for d in list_datasets(root)}
     if names:
         for name in names:
@@ -68,14 +71,15 @@ def select_datasets(root, names=None, count=None, max_rows=None):
     return [complete[i].name for i in picks]
 
 
-def reproduce_uci(configs, datasets, out_dir, overrides=(), workers=None, verbose=1):
+def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
     """Run every method's sweep on every data set, then rank the methods.
 
     Args:
-        configs: list of method config paths (sweeps with `sweep.final`).
+        methods: list of (config path, overrides): each config a method's sweep with
+            `sweep.final`; its "key=value" overrides apply to that method's sweeps (e.g.
+            a smaller grid). One method must be `snn_mlp`, the reference of the tests.
         datasets: list of UCI-121 set names.
         out_dir: str or Path of the output directory.
-        overrides: "key=value" strings applied to every sweep (e.g. a smaller grid).
         workers: parallel worker processes (default: one per CPU core).
         verbose: 1 prints one line per finished run.
 
@@ -85,16 +89,19 @@ def reproduce_uci(configs, datasets, out_dir, overrides=(), workers=None, verbos
         ({data set: reason} for sets where a method has no final result).
 
     Raises:
-        ConfigError: a config or override is invalid.
+        ConfigError: a config or override is invalid, or no method is `snn_mlp`.
         RunDirError: the output directory cannot be created.
     """
     out_dir = Path(out_dir)
     planned = []
     for dataset in datasets:
-        for config in configs:
+        for config, overrides in methods:
             sweep = plan_sweep(config, [*overrides, f"data.name={dataset}"])
             method = sweep.config.model.name
             planned.append((dataset, method, sweep, out_dir / dataset / method))
+    if REFERENCE not in {method for _, method, _, _ in planned}:
+        raise ConfigError(f"methods: none is {REFERENCE}, the reference every other method "
+                          "is tested against; add the SNN config")
     results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):

@@ -1,0 +1,27 @@
+"""Paper tables that are one sweep over methods (HTRU2's Table 3, Tox21's Table 2)."""
+
+from snn import runs
+from snn.report import PAPER, paper_table, write_report
+from snn.sweep import plan_sweep, run_sweep
+
+
+def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
+    """Run a paper table's sweep and put the paper's numbers beside ours.
+
+    Args:
+        config: path of a sweep over `model.name` (e.g. `configs/paper/htru2.yaml`).
+        out_dir: the sweep directory; an existing one is resumed.
+        paper: `snn.report.paper_numbers(...)` of the table.
+        overrides: "key=value" strings applied to every run.
+        workers: parallel worker processes (default: one per CPU core).
+
+    Returns:
+        (Path of report.md, list of str: the comparison table's lines).
+
+    Raises:
+        ConfigError: the config or an override is invalid.
+        TrainingError: no run completed.
+    """
+    result = run_sweep(plan_sweep(config, overrides), out_dir, workers)
+    runs.write_json(result.sweep_dir / PAPER, paper)
+    return write_report(result.sweep_dir), paper_table(result.sweep_dir)
