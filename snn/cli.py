@@ -231,6 +231,11 @@ def _sweep(args):
     print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "
           f"{statuses.count('failed')} failed")
     print(f"Selected {result.selected}: validation {metric} {result.value:.4f}")
+    if result.final is not None and result.final["status"] == "completed":
+        print("Final run of the selected settings: " + ", ".join(
+            f"test {k} {v:.4f}" for k, v in result.final["metrics"]["test"].items()))
+    elif result.final is not None:
+        print(f"Final run of the selected settings failed: {result.final['reason']}")
     print(f"Results in {result.sweep_dir / SWEEP_CSV}; the selected config in "
           f"{result.sweep_dir / SELECTED}")
     return 0

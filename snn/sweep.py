@@ -265,7 +265,9 @@ def run_sweeps(sweeps, workers=None, verbose=1):
             if done is None:
                 jobs.append(((index, run.name), run.config, sweep_dir / run.name))
             outcomes[index][run.name] = done
-    progress = _Progress(sum(len(sweep.runs) for sweep, _ in sweeps), root, verbose)
+    final_runs = sum(sweep.config.sweep.final is not None for sweep, _ in sweeps)
+    progress = _Progress(sum(len(sweep.runs) for sweep, _ in sweeps) + final_runs, root,
+                         verbose)
     for index, sweep_dir in enumerate(dirs):
         for name, outcome in outcomes[index].items():
             if outcome is not None:
@@ -348,7 +350,6 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
             jobs.append((index, config, sweep_dir / FINAL))
         else:
             progress.report(sweep_dir / FINAL, finals[index], "already done")
-    progress.total += len(finals)
     for index, outcome in pool.run(jobs):
         finals[index] = outcome
         progress.report(dirs[index] / FINAL, outcome)

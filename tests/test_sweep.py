@@ -181,6 +181,10 @@ def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path
     summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert summary["final"]["status"] == "completed"
     assert summary["final"]["metrics"]["test"] == saved["test"] == result.final["metrics"]["test"]
+    cli = run_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "1", cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr  # everything done: the rerun only reports
+    assert (f"Final run of the selected settings: test loss {saved['test']['loss']:.4f}"
+            in cli.stdout)
 
 
 def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_path):
