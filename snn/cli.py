@@ -219,11 +219,8 @@ def _train(args):
 
 
 def _sweep(args):
-    from snn.errors import ConfigError
     from snn.sweep import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers: got {args.workers}; expected an integer >= 1")
     sweep = plan_sweep(args.config, args.overrides)
     result = run_sweep(sweep, args.run_dir, args.workers)
     statuses = [outcome["status"] for outcome in result.outcomes.values()]

@@ -225,6 +225,7 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
         `SweepResult`.
 
     Raises:
+        ConfigError: `workers` is below 1.
         RunDirError: `sweep_dir` cannot be created.
         TrainingError: no run completed (the reasons are in `sweep.csv`).
     """
@@ -253,8 +254,11 @@ def run_sweeps(sweeps, workers=None, verbose=1):
         for a sweep none of whose runs completed.
 
     Raises:
+        ConfigError: `workers` is below 1.
         RunDirError: a sweep directory cannot be created.
     """
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers: got {workers}; expected an integer >= 1")
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
     outcomes = [{} for _ in sweeps]
@@ -295,9 +299,9 @@ def run_sweeps(sweeps, workers=None, verbose=1):
                        "to resume")
         raise
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        selected, value = selections[index]
-        if selected is not None:
-            winner = next(run for run in sweep.runs if run.name == selected)
+        winner, value = selections[index]
+        selected = None if winner is None else winner.name
+        if winner is not None:
             save_config(winner.config, sweep_dir / SELECTED)
         statuses = [outcome["status"] for outcome in outcomes[index].values()]
         final = finals.get(index)
@@ -340,10 +344,9 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
     """Train the selected settings of each sweep with `sweep.final` into `<dir>/final`."""
     finals, jobs = {}, []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        selected, _ = selections[index]
-        if sweep.config.sweep.final is None or selected is None:
+        winner, _ = selections[index]
+        if sweep.config.sweep.final is None or winner is None:
             continue
-        winner = next(run for run in sweep.runs if run.name == selected)
         config = final_config(winner.config, sweep.config.sweep.final)
         finals[index] = _finished_outcome(None, sweep_dir / FINAL)
         if finals[index] is None:
@@ -453,12 +456,12 @@ class _Progress:
 
 
 def _select(sweep, outcomes):
-    """(name, validation value) of the best completed run, the first in grid order on ties;
-    (None, None) when no completed run reports the metric."""
+    """(`SweepRun`, validation value) of the best completed run, the first in grid order on
+    ties; (None, None) when no completed run reports the metric."""
     metric, direction = sweep.config.sweep.selection
-    candidates = [(name, outcome["metrics"]["validation"].get(metric, math.nan))
-                  for name, outcome in outcomes.items() if outcome["status"] == "completed"]
-    candidates = [(name, value) for name, value in candidates if math.isfinite(value)]
+    candidates = [(run, outcomes[run.name]["metrics"]["validation"].get(metric, math.nan))
+                  for run in sweep.runs if outcomes[run.name]["status"] == "completed"]
+    candidates = [(run, value) for run, value in candidates if math.isfinite(value)]
     if not candidates:
         return None, None
     sign = 1 if direction == "min" else -1

@@ -239,7 +239,7 @@ def _fit_reference(experiment, fold_dir, label, verbose):
     if experiment.task != "regression":
         y = y.reshape(-1).astype(int)
     weights = (None if experiment.class_weight is None else
-               np.array([experiment.class_weight[label] for label in y]))
+               np.array([experiment.class_weight[c] for c in y]))
     experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
     return 0
 

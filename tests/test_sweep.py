@@ -218,3 +218,10 @@ def test_ctrl_c_stops_the_workers_records_finished_runs_and_exits_130(tmp_path):
     rows = _rows(out)
     assert {row["run"] for row in rows if row["status"] == "completed"} == finished
     assert not (out / "sweep.json").exists()
+
+
+def test_fewer_than_one_worker_is_refused_before_anything_is_written(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1]})
+    with pytest.raises(ConfigError, match="--workers: got 0; expected an integer >= 1"):
+        run_sweep(plan_sweep(path), tmp_path / "out", workers=0, verbose=0)
+    assert not (tmp_path / "out").exists()

@@ -88,7 +88,8 @@ def list_datasets(root):
     """
     root = Path(root)
     if not root.is_dir():
-        raise DataError(f"{root}: not a directory; expected the UCI-121 folder")
+        raise DataError(f"{root}: not a directory; expected the UCI-121 folder (a relative "
+                        "root is found under $SNN_DATA_DIR)")
     return [describe(folder) for folder in sorted(root.iterdir()) if folder.is_dir()]
 
 

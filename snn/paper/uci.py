@@ -50,9 +50,6 @@ def select_datasets(root, names=None, count=None, max_rows=None):
         DataError: a named set does not exist or is incomplete, or `root` is not a
             directory.
     """
-    if not Path(root).is_dir():
-        raise DataError(f"{root}: not a directory; expected the UCI-121 folder (set "
-                        "SNN_DATA_DIR to the directory that holds uci121/)")
     available = {d.name: d for d in list_datasets(root)}
     if names:
         for name in names:
