@@ -1,6 +1,7 @@
 """The `snn` command: parse arguments, call the library, report errors in one line.
 
-    snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR]
+    snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR] [--overwrite]
+    snn train --resume RUN_DIR
     snn evaluate RUN_DIR
     snn report DIR
     snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
@@ -15,6 +16,7 @@ with status 2 (`--debug` shows the traceback instead).
 """
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -28,7 +30,8 @@ def main(argv=None):
         argv: list of str, the arguments after the program name (default: `sys.argv[1:]`).
 
     Returns:
-        int, the exit status: 0 on success, 2 on a user error, 130 when interrupted.
+        int, the exit status: 0 on success, 2 on a user error, 128 + the signal number
+        when stopped by SIGINT (130) or SIGTERM (143).
     """
     args = _parser().parse_args(argv)
     prepare_console()
@@ -78,7 +81,8 @@ def run_script(function, args):
 
 def run_reporting_errors(function, debug=False):
     """Call `function()`; a user error becomes one line on stderr and exit status 2, Ctrl-C
-    the line "snn: interrupted" and status 130.
+    or SIGTERM a line saying where the run stopped (and how to resume it) and status 130
+    or 143.
 
     Args:
         function: callable returning an exit status.
@@ -87,7 +91,7 @@ def run_reporting_errors(function, debug=False):
     Returns:
         int, the exit status.
     """
-    from snn.errors import SNNError
+    from snn.errors import RunInterrupted, SNNError
 
     try:
         return function()
@@ -96,6 +100,9 @@ def run_reporting_errors(function, debug=False):
             raise
         print(f"snn: error: {error}", file=sys.stderr)
         return 2
+    except RunInterrupted as stopped:
+        print(f"snn: interrupted: {stopped}", file=sys.stderr)
+        return 128 + stopped.signum
     except KeyboardInterrupt:
         if debug:
             raise
@@ -110,13 +117,21 @@ def _parser():
                         help="show the full traceback of an error")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train an experiment from a YAML config")
-    train.add_argument("config", help="experiment file, e.g. configs/digits_snn.yaml")
+    train = commands.add_parser(
+        "train", help="train an experiment from a YAML config, or resume an interrupted run")
+    train.add_argument("config", nargs="?",
+                       help="experiment file, e.g. configs/digits_snn.yaml")
     train.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE",
                        help="override a config value, e.g. --set model.depth=16 (repeatable)")
     train.add_argument("--run-dir", help="directory for this run "
                        "(default: <output.dir>/<name>-<timestamp>)")
+    existing = train.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true",
+                          help="replace the run already in --run-dir")
+    existing.add_argument("--resume", metavar="RUN_DIR",
+                          help="continue an interrupted run from its last checkpoint, with "
+                          "its own config (no CONFIG)")
     train.set_defaults(command=_train)
 
     sweep = commands.add_parser(
@@ -194,14 +209,25 @@ def _parser():
 
 def _train(args):
     from snn.config import load_config
-    from snn.training import train
+    from snn.errors import ConfigError
+    from snn.training import resume, train
 
-    config = load_config(args.config, args.overrides)
-    if config.sweep is not None:
-        logging.getLogger("snn").warning(
-            "%s has a sweep: section; `snn train` runs its base settings once "
-            "(`snn sweep` runs the grid)", args.config)
-    metrics = train(config, args.run_dir)
+    if args.resume is not None:
+        if args.config or args.overrides or args.run_dir:
+            raise ConfigError("--resume RUN_DIR: got CONFIG, --set or --run-dir as well; a "
+                              "resumed run keeps its own config and directory")
+        metrics = resume(args.resume)
+    else:
+        if args.config is None:
+            raise ConfigError("snn train: expected CONFIG (an experiment file) or "
+                              "--resume RUN_DIR")
+        config = load_config(args.config, args.overrides)
+        if config.sweep is not None:
+            logging.getLogger("snn").warning(
+                "%s has a sweep: section; `snn train` runs its base settings once "
+                "(`snn sweep` runs the grid)", args.config)
+        with naming_config_file(args.config):
+            metrics = train(config, args.run_dir, overwrite=args.overwrite)
     print(f"\nRun saved to {metrics['run_dir']}")
     rows = {"validation": metrics["validation"], "test": metrics["test"]}
     folds = len(metrics["folds"])
@@ -268,6 +294,20 @@ def _models(args):
     return 0
 
 
+@contextlib.contextmanager
+def naming_config_file(path):
+    """Prefix the config file's path to config errors found after it was read (a value that
+    does not fit the data, say), so every config error names its file."""
+    from snn.errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise ConfigError(f"{path}: {error}", key=error.key) from None
+
+
 def _model_and_inputs(target, overrides, samples, random):
     """The model and inputs a config describes (as `snn train` would see them) or a .keras
     file's model with N(0, 1) inputs. Returns (name, model, x, fixed_point)."""
@@ -287,10 +327,11 @@ def _model_and_inputs(target, overrides, samples, random):
     else:
         config = load_config(path, overrides)
         if model_kind(config.model.name) == "reference":
-            raise ConfigError(f"model.name: {config.model.name!r} is not a neural network; "
-                              "diagnose and audit look at a network's layers",
+            raise ConfigError(f"{path}: model.name: {config.model.name!r} is not a neural "
+                              "network; diagnose and audit look at a network's layers",
                               key="model.name")
-        experiment = prepare(config)
+        with naming_config_file(path):
+            experiment = prepare(config)
         model, name = experiment.model, config.name
         x = experiment.splits["train"][0][:samples]
         fixed_point = config.model.fixed_point

@@ -138,6 +138,8 @@ class TrainingConfig:
             self-normalization: "warn" (print findings), "error" (stop) or "off".
         class_weight: "balanced" weighs each class inversely to its frequency in the
             training rows (for imbalanced data such as HTRU2); "none" weighs all equally.
+        checkpoint_interval: epochs between checkpoints of the whole training state, from
+            which `snn train --resume` continues an interrupted run.
     """
 
     optimizer: Optimizer = "sgd"
@@ -152,6 +154,7 @@ class TrainingConfig:
     activation_statistics: bool = False
     audit: Literal["warn", "error", "off"] = "warn"
     class_weight: Literal["none", "balanced"] = "none"
+    checkpoint_interval: PositiveInt = 1
 
     def __post_init__(self):
         if self.loss is not None:
@@ -298,7 +301,15 @@ def parse_yaml(text, source):
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(f"{source}: {where}{error.problem or error.context}") from None
+        problem = error.problem or error.context
+        tag = re.search(r"tag '([^']*)'", problem or "")
+        if "'\\t'" in (problem or ""):
+            problem = "got a tab; expected spaces (YAML indents with spaces only)"
+        elif isinstance(error, yaml.constructor.ConstructorError) and tag:
+            problem = (f"got the tag {tag.group(1).replace('tag:yaml.org,2002:', '!!')}; "
+                       "expected plain YAML values (configs are read with a safe loader, "
+                       "which runs no code)")
+        raise ConfigError(f"{source}: {where}{problem}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: invalid YAML ({error})") from None
 
@@ -428,8 +439,11 @@ def read_config(path):
         text = path.read_text()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: got byte {error.object[error.start]:#04x} at position "
+                          f"{error.start}; expected UTF-8 YAML text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error.strerror})") from None
     raw = parse_yaml(text, str(path))
     if raw is None:
         raise ConfigError(f"{path}: the file is empty; expected an experiment mapping")
@@ -517,5 +531,8 @@ def _plain(value):
 
 
 def save_config(config, path):
-    """Write the resolved config as YAML that `load_config` reads back."""
-    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    """Write the resolved config, atomically, as YAML that `load_config` reads back."""
+    from snn.runs import write_atomic
+
+    text = yaml.safe_dump(to_dict(config), sort_keys=False)
+    write_atomic(path, lambda temporary: Path(temporary).write_text(text))

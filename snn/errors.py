@@ -5,6 +5,14 @@ bug and keeps its traceback.
 """
 
 
+def describe(error):
+    """One line for an error: an `SNNError`'s message, else its type and first line."""
+    if isinstance(error, SNNError):
+        return str(error)
+    first = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
 class SNNError(Exception):
     """Base class of the errors caused by a user's config, data, paths or devices."""
 
@@ -40,3 +48,19 @@ class TrainingError(SNNError, RuntimeError):
 
 class RunDirError(SNNError, OSError):
     """A run directory cannot be used: already holds a finished run, or is incomplete."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped on SIGINT or SIGTERM after a checkpoint; `snn train --resume` goes on.
+
+    A `KeyboardInterrupt`, so code that stops on Ctrl-C stops on it too, and `except
+    Exception` (e.g. a sweep recording failed runs) lets it through.
+
+    Args:
+        message: one line saying where the run stopped and how to resume it.
+        signum: the signal number (`signal.SIGINT` or `signal.SIGTERM`).
+    """
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.signum = signum

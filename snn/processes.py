@@ -10,6 +10,9 @@ import signal
 import sys
 import time
 
+# Set in sweep worker processes by `start_worker`.
+_worker = False
+
 
 def import_keras_quietly():
     """Import Keras without TensorFlow's C++ start-up messages (oneDNN, CUDA probing).
@@ -54,8 +57,10 @@ def start_worker(threads):
     Args:
         threads: int, the CPU threads this worker's backend may use.
     """
+    global _worker
+    _worker = True
     # Ctrl-C in a terminal reaches every process of the group: the parent alone handles it
-    # (and stops the workers), so workers print no tracebacks of their own.
+    # (it stops the workers with SIGTERM), so workers print no tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Children inherit the parent's TF_CPP_MIN_LOG_LEVEL, which would skip the redirect.
     os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
@@ -68,7 +73,10 @@ def start_worker(threads):
 
 
 def train_run(raw_config, run_dir):
-    """Train one run of a sweep and report how it ended; never raises.
+    """Train one run of a sweep, or resume it, and report how it ended.
+
+    A run directory holding an unfinished run of the same config (the sweep was stopped
+    during it) resumes from its checkpoint; any other run in it is replaced.
 
     Args:
         raw_config: dict, the run's full config as `snn.config.to_dict` writes it (plain
@@ -78,22 +86,46 @@ def train_run(raw_config, run_dir):
     Returns:
         dict: "status" ("completed" or "failed"), "metrics" (`train`'s result, or None),
         "reason" (why it failed, or None), "seconds" (wall time of the call).
+
+    Raises:
+        RunInterrupted: SIGINT or SIGTERM stopped the run (checkpointed). A worker process
+            then ends as the signal would have ended it, so its pool hands it no more runs.
     """
     import keras
 
     from snn.config import parse_config
-    from snn.errors import SNNError
+    from snn.errors import RunInterrupted, describe
     from snn.training import train
 
     started = time.perf_counter()
     metrics, reason = None, None
     try:
-        metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0)
-    except SNNError as error:
-        reason = str(error)
+        resuming = _holds_unfinished(run_dir, raw_config)
+        metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0,
+                        overwrite=not resuming, resume=resuming)
+    except RunInterrupted as stopped:
+        if _worker:
+            signal.signal(stopped.signum, signal.SIG_DFL)
+            os.kill(os.getpid(), stopped.signum)
+        raise
     except Exception as error:  # noqa: BLE001  one broken combination must not stop a sweep
-        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        reason = describe(error)
     finally:
         keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
     return {"status": "completed" if reason is None else "failed", "metrics": metrics,
             "reason": reason, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _holds_unfinished(run_dir, raw_config):
+    """Whether `run_dir` holds an unfinished, resumable run of exactly this config."""
+    from pathlib import Path
+
+    from snn import runs
+    from snn.config import load_config, to_dict
+    from snn.errors import SNNError
+
+    try:
+        runs.check_resumable(run_dir)
+        return to_dict(load_config(Path(run_dir) / runs.CONFIG)) == raw_config
+    except SNNError:
+        return False

@@ -1,9 +1,16 @@
-"""Run directories: their file names, creation, atomic writes and the environment record."""
+"""Run directories: their file names, status, creation, atomic writes and environment record.
+
+Every run directory holds `status.json`: "running" from the moment it is created, then
+"completed" (after `metrics.json`), "failed" (with the reason) or "interrupted" (with where,
+so `snn train --resume` can go on from the last checkpoint).
+"""
 
 import datetime
 import json
 import os
 import platform
+import shutil
+import socket
 import sys
 import tempfile
 import zipfile
@@ -26,23 +33,33 @@ REFERENCE_MODEL = "model.skops"  # a scikit-learn reference method (SVM, random 
 STANDARDIZATION = "standardization.npz"
 SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
+STATUS = "status.json"
+CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.checkpoints`)
+FOLD_RESULTS = "fold.json"  # a finished fold's metrics, so a resumed run skips the fold
 
 
-def create_run_dir(config, run_dir=None):
-    """Create the directory a training run writes to.
+def create_run_dir(config, run_dir=None, overwrite=False, resume=False):
+    """Create (or reopen, to resume) the directory a training run writes to.
 
     Args:
         config: ExperimentConfig; without `run_dir` the run goes to
             `<output.dir>/<name>-<YYYYmmdd-HHMMSS>` (with a numeric suffix if taken).
         run_dir: str, Path or None, an explicit directory.
+        overwrite: bool, delete a run already in `run_dir` (not one still running).
+        resume: bool, reopen the unfinished run in `run_dir` (interrupted, failed, or
+            killed while running).
 
     Returns:
         Path of the (now existing) directory.
 
     Raises:
-        RunDirError: `run_dir` already holds a completed run, or cannot be created.
+        RunDirError: `run_dir` holds a run and neither flag allows it (or the flag does not
+            fit the run: resuming a completed run, replacing a running one), is a non-empty
+            directory that holds no run, or cannot be created.
     """
     if run_dir is None:
+        if resume:
+            raise RunDirError("--resume needs the run directory of the run to continue")
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         base = Path(config.output.dir) / f"{config.name}-{stamp}"
         run_dir, suffix = base, 1
@@ -50,20 +67,97 @@ def create_run_dir(config, run_dir=None):
             suffix += 1
             run_dir = base.with_name(f"{base.name}-{suffix}")
     run_dir = Path(run_dir)
-    if is_complete(run_dir):
-        raise RunDirError(f"{run_dir}: already holds a completed run ({METRICS} exists); "
-                          "choose another --run-dir")
+    status = read_status(run_dir)
+    if resume:
+        check_resumable(run_dir)
+        _write_status_or_fail(run_dir)
+        return run_dir
+    if status is not None:
+        _check_replaceable(run_dir, status, overwrite)
+        shutil.rmtree(run_dir)
+    elif run_dir.is_dir() and any(run_dir.iterdir()):
+        raise RunDirError(f"{run_dir}: not empty and holds no run ({STATUS} missing); "
+                          "choose a new or empty --run-dir")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise RunDirError(f"{run_dir}: cannot create the run directory ({error.strerror})") \
             from None
+    _write_status_or_fail(run_dir)
     return run_dir
 
 
+def _write_status_or_fail(run_dir):
+    try:
+        write_status(run_dir, "running")
+    except OSError as error:
+        raise RunDirError(f"{run_dir}: cannot write to the run directory "
+                          f"({error.strerror})") from None
+
+
+def check_resumable(run_dir):
+    """Refuse to resume `run_dir` unless it holds an unfinished run that is not running.
+
+    Raises:
+        RunDirError: it holds no run, a completed one, or one whose process is alive.
+    """
+    status = read_status(run_dir)
+    if status is None:
+        raise RunDirError(f"{run_dir}: holds no run to resume ({STATUS} missing)")
+    if status["status"] == "completed":
+        raise RunDirError(f"{run_dir}: the run has completed; nothing to resume "
+                          "(`snn train --overwrite` trains it again)")
+    _check_not_running(run_dir, status)
+
+
+def _check_replaceable(run_dir, status, overwrite):
+    _check_not_running(run_dir, status)
+    if overwrite:
+        return
+    if status["status"] == "completed":
+        raise RunDirError(f"{run_dir}: already holds a completed run; choose another "
+                          "--run-dir, or --overwrite to replace it")
+    raise RunDirError(f"{run_dir}: holds an unfinished run ({status['status']}); --resume to "
+                      "continue it, or --overwrite to start again")
+
+
+def _check_not_running(run_dir, status):
+    """A run whose process is alive on this machine must not be resumed or replaced."""
+    pid = status.get("pid")
+    if status["status"] != "running" or status.get("host") != socket.gethostname() or \
+            pid == os.getpid():
+        return
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError, TypeError):
+        return  # the process is gone: the run was killed
+    raise RunDirError(f"{run_dir}: the run is still running (process {pid}); stop it first")
+
+
+def write_status(run_dir, status, **details):
+    """Record a run's state in `status.json`, atomically.
+
+    Args:
+        run_dir: Path of the run directory.
+        status: "running", "completed", "failed" or "interrupted".
+        **details: JSON values to record with it, e.g. `reason` for a failed run.
+    """
+    write_json(Path(run_dir) / STATUS, {
+        "status": status, **details, "pid": os.getpid(), "host": socket.gethostname(),
+        "updated": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+    })
+
+
+def read_status(run_dir):
+    """The content of a run's `status.json`, or None when it has none."""
+    path = Path(run_dir) / STATUS
+    return read_json(path) if path.is_file() else None
+
+
 def is_complete(run_dir):
-    """Whether `run_dir` holds a finished run: `metrics.json` is written last, atomically."""
-    return (Path(run_dir) / METRICS).is_file()
+    """Whether `run_dir` holds a finished run: its status is "completed"."""
+    status = read_status(run_dir)
+    return status is not None and status["status"] == "completed"
 
 
 def write_atomic(path, write):
@@ -72,6 +166,10 @@ def write_atomic(path, write):
     Args:
         path: the final path.
         write: callable taking a temporary path (same directory, same suffix) to write to.
+
+    Raises:
+        OSError: the file cannot be written (e.g. the disk is full); its `filename` is
+            `path`.
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
@@ -80,6 +178,8 @@ def write_atomic(path, write):
         write(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results
         os.replace(temporary, path)
+    except OSError as error:  # name the file meant, not the temporary one
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -129,18 +229,24 @@ def load_model(path):
     Raises:
         DataError: the file is missing, malformed, or needs unsafe deserialization.
     """
+    if not Path(path).is_file():
+        raise DataError(f"{path}: model file not found")
+    if not zipfile.is_zipfile(path):  # both formats are zip archives
+        raise DataError(f"{path}: not a saved model (not a zip archive, or cut short); "
+                        f"expected a {Path(path).suffix or '.keras'} file as saved by snn")
     try:
         if Path(path).suffix == ".skops":
             from snn.models.reference import TRUSTED_TYPES
 
             return skops.io.load(path, trusted=TRUSTED_TYPES)
         return keras.saving.load_model(path, safe_mode=True)
-    except FileNotFoundError:
-        raise DataError(f"{path}: model file not found") from None
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile,
             skops.io.exceptions.UntrustedTypesFoundException) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{path}: cannot load the model safely ({reason})") from None
+        # Keras' refusals run to several sentences: the first says what was refused.
+        reason = str(error).split(". ")[0] if str(error) else type(error).__name__
+        raise DataError(f"{path}: cannot load the model safely ({reason.splitlines()[0]}); "
+                        "expected a model of snn's own layers, loaded without running code "
+                        "from the file") from None
 
 
 def environment():

@@ -5,7 +5,8 @@ combination of its grid, each a complete experiment config (a combination the co
 rules reject becomes a failed run with the reason). `run_sweep(sweep, sweep_dir)` trains
 the runs in worker processes, one run directory each under `sweep_dir`, named by its
 settings (`depth=8,learning_rate=0.01`). A run directory that already holds a completed
-run is reused, so running the same sweep again resumes an interrupted one. Every finished
+run is reused, and one holding an interrupted run resumes from its checkpoint, so running
+the same sweep again resumes an interrupted sweep. Every finished
 run updates `sweep.csv`; at the end the best run by `sweep.select` is written to
 `selected.yaml` and the summary to `sweep.json`, last, so a sweep without it is unfinished.
 
@@ -23,11 +24,11 @@ import difflib
 import io
 import itertools
 import json
-import logging
 import math
 import multiprocessing
 import os
 import re
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -35,11 +36,11 @@ from pathlib import Path
 from snn import runs
 from snn.config import ExperimentConfig, load_config, parse_config, read_config, set_key
 from snn.config import apply_overrides, save_config, to_dict
-from snn.errors import ConfigError, RunDirError, TrainingError
+from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
+from snn.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
 from snn.processes import start_worker, train_run
 
-logger = logging.getLogger("snn")
 
 SWEEP_CSV = "sweep.csv"
 SWEEP_JSON = "sweep.json"
@@ -279,8 +280,10 @@ def run_sweeps(sweeps, workers=None, verbose=1):
                                 outcome["status"] == "completed" else "invalid")
         _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
     results = []
+    stopped = f"{root}: completed runs are kept and running ones checkpointed; run the " \
+        "same command again to resume"
     try:
-        with _Workers(workers) as pool:
+        with sigterm_as_interrupt(stopped), _Workers(workers) as pool:
             for (index, name), outcome in pool.run(jobs):
                 outcomes[index][name] = outcome
                 progress.report(dirs[index] / name, outcome)
@@ -288,16 +291,14 @@ def run_sweeps(sweeps, workers=None, verbose=1):
             selections = [_select(sweep, outcome)
                           for (sweep, _), outcome in zip(sweeps, outcomes)]
             finals = _run_finals(sweeps, dirs, selections, pool, progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         # Runs that finished while the interrupt arrived are complete on disk: record them.
         for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
             for run in sweep.runs:
                 outcomes[index][run.name] = outcomes[index][run.name] or \
                     _finished_outcome(None, sweep_dir / run.name)
             _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
-        logger.warning("interrupted; completed runs are kept: run the same command again "
-                       "to resume")
-        raise
+        raise RunInterrupted(stopped, getattr(interrupt, "signum", signal.SIGINT)) from None
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
         winner, value = selections[index]
         selected = None if winner is None else winner.name
@@ -399,11 +400,13 @@ class _Workers:
         if kind is None:
             self.pool.shutdown()
             return
-        # On an error or Ctrl-C, drop the queued runs and stop the running ones now; their
-        # directories stay unfinished and a rerun trains them again.
+        # On an error or Ctrl-C, drop the queued runs and stop the running ones: on SIGTERM
+        # a worker checkpoints its run after the current step and ends; a rerun resumes it.
         self.pool.shutdown(wait=False, cancel_futures=True)
-        for child in multiprocessing.active_children():
+        children = multiprocessing.active_children()
+        for child in children:
             child.terminate()
+        for child in children:
             child.join()
 
     def run(self, jobs):
@@ -478,8 +481,8 @@ def _write_csv(sweep, outcomes, path):
     writer = csv.writer(text)
     writer.writerow(header)
     for run in sweep.runs:
-        outcome = outcomes[run.name] or {"status": "pending", "metrics": None,
-                                         "reason": None, "seconds": None}
+        outcome = outcomes[run.name] or {"status": _unfinished(path.parent / run.name),
+                                         "metrics": None, "reason": None, "seconds": None}
         result = outcome["metrics"] or {}
         writer.writerow([run.name, outcome["status"],
                          *(json.dumps(v) if isinstance(v, list) else v
@@ -488,6 +491,12 @@ def _write_csv(sweep, outcomes, path):
                          result.get("epochs_run"), result.get("train_seconds"),
                          outcome["seconds"], outcome["reason"]])
     runs.write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
+
+
+def _unfinished(run_dir):
+    """"interrupted" for a run stopped during training (it resumes), else "pending"."""
+    status = runs.read_status(run_dir)
+    return "interrupted" if status and status["status"] == "interrupted" else "pending"
 
 
 def _metric_columns(outcomes):

@@ -3,16 +3,25 @@
 `train(config, run_dir)` reads top to bottom: data, folds (`snn.evaluation`), then per fold
 seed, standardize, build (`prepare`), compile, audit, fit, evaluate, save. Everything that
 can fail because of the user's config or data happens before the run directory is created,
-so a mistake leaves nothing behind; `metrics.json` is written last, so a run without it is
-visibly unfinished.
+so a mistake leaves nothing behind. `status.json` says whether the run is running,
+completed, failed or interrupted; `metrics.json` is written just before "completed".
+
+Training survives interruption: every `training.checkpoint_interval` epochs, and when
+SIGINT or SIGTERM arrives (after the current step), the fold's whole training state goes
+to a checkpoint (`snn.checkpoints`), and `train(..., resume=True)` goes on from it to the
+same result as an uninterrupted run. Finished folds are recorded, so a resumed k-fold run
+skips them.
 
 A holdout run keeps its model and splits in the run directory itself; a run with several
 folds keeps each fold's in `fold_1/`, `fold_2/`, ... and reports the mean and standard
 deviation of the folds' test metrics.
 """
 
+import contextlib
 import dataclasses
+import functools
 import logging
+import signal
 import time
 from pathlib import Path
 
@@ -22,12 +31,16 @@ import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
+from snn.callbacks import EpochProgress, ResumableEarlyStopping
+from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, load_dataset
+from snn.data.batches import EpochBatches
 from snn.devices import device_scope
 from snn.diagnostics import ActivationStatistics, audit
-from snn.errors import AuditError, ConfigError, RunDirError, TrainingError
+from snn.errors import AuditError, ConfigError, RunDirError, RunInterrupted, describe
 from snn.evaluation import fold_indices
+from snn.interrupts import StopRequests
 from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
@@ -111,13 +124,16 @@ def prepare(config, dataset=None, indices=None):
                       model, class_weight)
 
 
-def train(config, run_dir=None, verbose=1):
+def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
     """Train the experiment described by `config` and save everything to a run directory.
 
     Args:
         config: `snn.config.ExperimentConfig`.
         run_dir: str, Path or None; None creates `<output.dir>/<name>-<timestamp>`.
         verbose: 1 shows a progress bar over epochs; 0 is silent.
+        overwrite: bool, replace a run already in `run_dir`.
+        resume: bool, continue the unfinished run in `run_dir` from its checkpoints;
+            `config` must be the run's own (`load_config(run_dir / "config.yaml")`).
 
     Returns:
         dict, the content of `metrics.json` plus "run_dir": "protocol"; "test" and
@@ -131,9 +147,12 @@ def train(config, run_dir=None, verbose=1):
             is written then).
         AuditError: `training.audit` is "error" and the model or inputs break
             self-normalization (nothing is written then).
-        RunDirError: `run_dir` already holds a completed run or cannot be created.
-        TrainingError: the loss became NaN or infinite; the run is left without
-            `metrics.json`.
+        RunDirError: `run_dir` holds a run that the flags do not allow to replace or
+            resume, or cannot be written.
+        TrainingError: the loss became NaN or infinite; the run is marked failed and keeps
+            its last checkpoint.
+        RunInterrupted: SIGINT or SIGTERM arrived; the run is checkpointed and marked
+            interrupted, and the message says how to resume it.
 
     Example:
     >>> from snn.config import load_config
@@ -152,24 +171,101 @@ def train(config, run_dir=None, verbose=1):
             "off"
         findings = _audit(first.model, first.splits["train"][0], audit_mode)
 
-        run_dir = runs.create_run_dir(config, run_dir)
-        save_config(config, run_dir / runs.CONFIG)
-        runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment())
-        results = []
-        for number, indices in enumerate(folds, start=1):
-            experiment = first if number == 1 else prepare(config, dataset, indices)
-            if number > 1:
-                _compile(experiment)
-            fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
-            fold_dir.mkdir(exist_ok=True)
-            label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
-            results.append(_train_fold(experiment, fold_dir, label, verbose))
+        run_dir = runs.create_run_dir(config, run_dir, overwrite, resume)
+        with StopRequests() as stop, _recording_status(run_dir):
+            if not resume:
+                save_config(config, run_dir / runs.CONFIG)
+                runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment())
+            results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
+            metrics = _summary(config, results, findings)
+            runs.write_json(run_dir / runs.METRICS, metrics)
+            runs.write_status(run_dir, "completed")
+    return {**metrics, "run_dir": str(run_dir)}
 
+
+def resume(run_dir, verbose=1):
+    """Continue an interrupted (or killed, or failed) run from its last checkpoints.
+
+    The run ends as it would have without the interruption: on CPU, with the same final
+    weights and metrics.
+
+    Args:
+        run_dir: str or Path of the run directory.
+        verbose: as for `train`.
+
+    Returns:
+        dict, as `train` returns.
+
+    Raises:
+        RunDirError: `run_dir` holds no run, a completed one, or one still running.
+        ConfigError, DataError: the run's config or data can no longer be loaded, or the
+            training data changed since the run started.
+        TrainingError, RunInterrupted: as for `train`.
+    """
+    runs.check_resumable(run_dir)
+    return train(load_config(Path(run_dir) / runs.CONFIG), run_dir, verbose, resume=True)
+
+
+@contextlib.contextmanager
+def _recording_status(run_dir):
+    """Mark the run failed or interrupted when training ends with an exception."""
+    try:
+        yield
+    except RunInterrupted as stopped:
+        _write_final_status(run_dir, "interrupted", reason=str(stopped))
+        raise RunInterrupted(f"{run_dir}: stopped by {stopped}; checkpoint written. Resume "
+                             f"with: snn train --resume {run_dir}", stopped.signum) from None
+    except KeyboardInterrupt:
+        _write_final_status(run_dir, "interrupted",
+                            reason="stopped at once; the last checkpoint is kept")
+        raise
+    except OSError as error:  # e.g. the disk is full: the user's to fix, not a bug
+        _write_final_status(run_dir, "failed", reason=describe(error))
+        where = f" {error.filename}" if error.filename else ""
+        raise RunDirError(f"{run_dir}: cannot write{where} ({error.strerror or error}); the "
+                          "run is marked failed") from None
+    except BaseException as error:
+        _write_final_status(run_dir, "failed", reason=describe(error))
+        raise
+
+
+def _write_final_status(run_dir, status, **details):
+    try:
+        runs.write_status(run_dir, status, **details)
+    except OSError:
+        pass  # e.g. a full disk; the status stays "running", which resumes just as well
+
+
+def _train_folds(first, dataset, folds, run_dir, verbose, stop):
+    """Train every fold not finished yet; return each fold's results."""
+    config, results = first.config, []
+    for number, indices in enumerate(folds, start=1):
+        fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
+        if (fold_dir / runs.FOLD_RESULTS).is_file():  # finished before an interruption
+            results.append(runs.read_json(fold_dir / runs.FOLD_RESULTS))
+            continue
+        if stop.signum is not None:
+            raise RunInterrupted(f"{signal.Signals(stop.signum).name} before fold {number}",
+                                 stop.signum)
+        experiment = first if number == 1 else prepare(config, dataset, indices)
+        if number > 1:
+            _compile(experiment)
+        fold_dir.mkdir(exist_ok=True)
+        label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
+        result = _train_fold(experiment, fold_dir, label, verbose, stop)
+        runs.write_json(fold_dir / runs.FOLD_RESULTS, result)
+        (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)  # the saved model supersedes it
+        results.append(result)
+    return results
+
+
+def _summary(config, results, findings):
+    """The content of `metrics.json`, from the folds' results."""
     test, test_std = summarize([fold["test"] for fold in results])
     validation, _ = summarize([fold["validation"] for fold in results])
     seconds = sum(fold["train_seconds"] for fold in results)
     seen = sum(fold["epochs_run"] * fold["train_examples"] for fold in results)
-    metrics = {
+    return {
         "protocol": config.evaluation.protocol,
         "test": test,
         "test_std": test_std,
@@ -178,11 +274,9 @@ def train(config, run_dir=None, verbose=1):
                   for fold in results],
         "epochs_run": sum(fold["epochs_run"] for fold in results),
         "train_seconds": round(seconds, 3),
-        "samples_per_second": round(seen / seconds, 1),
+        "samples_per_second": round(seen / seconds, 1) if seconds else 0.0,
         "audit": [str(finding) for finding in findings],
     }
-    runs.write_json(run_dir / runs.METRICS, metrics)
-    return {**metrics, "run_dir": str(run_dir)}
 
 
 def _compile(experiment):
@@ -199,12 +293,10 @@ def _compile(experiment):
     )
 
 
-def _train_fold(experiment, fold_dir, label, verbose):
+def _train_fold(experiment, fold_dir, label, verbose, stop):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
-    started = time.perf_counter()
-    epochs_run = fit(experiment, fold_dir, label, verbose)
-    train_seconds = time.perf_counter() - started
+    epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop)
     model, splits, batch_size = (experiment.model, experiment.splits,
                                  experiment.config.training.batch_size)
     results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
@@ -213,35 +305,70 @@ def _train_fold(experiment, fold_dir, label, verbose):
     _save_fold(experiment, fold_dir)
     if label and verbose:
         print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
-    return {**results, "epochs_run": epochs_run, "train_seconds": train_seconds,
+    return {**results, "epochs_run": epochs_run, "train_seconds": round(train_seconds, 3),
             "train_examples": len(experiment.indices["train"])}
 
 
-def _fit_network(experiment, fold_dir, label, verbose):
-    """Keras `fit` with the run's callbacks; returns the number of epochs run."""
-    config, splits = experiment.config, experiment.splits
-    history = experiment.model.fit(
-        *splits["train"],
-        validation_data=splits["validation"],
-        epochs=config.training.epochs,
-        batch_size=config.training.batch_size,
-        class_weight=experiment.class_weight,
-        callbacks=_callbacks(config, fold_dir, splits, label, verbose),
-        verbose=0,
-    )
-    _check_finite(history)
-    return len(history.epoch)
+def _fit_network(experiment, fold_dir, label, verbose, stop):
+    """Keras `fit` from the fold's checkpoint (if any) to the end.
+
+    Returns:
+        (epochs run, training seconds), both counted over every session of the run.
+    """
+    config, model = experiment.config, experiment.model
+    training = config.training
+    x, y = experiment.splits["train"]
+    batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight)
+    stopping = training.early_stopping and ResumableEarlyStopping(
+        monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,
+        min_delta=training.early_stopping.min_delta)
+    statistics = training.activation_statistics and ActivationStatistics(
+        experiment.splits["validation"][0][:_PROBE_SIZE], fold_dir, config.model.fixed_point)
+    resumables = [callback for callback in (stopping, statistics) if callback]
+    checkpoint = Checkpointing(fold_dir / runs.CHECKPOINT, training.checkpoint_interval,
+                               resumables, fingerprint(x, y), stop)
+    checkpoint.restore(model, (x[:1], y[:1]))
+    _keep_history(fold_dir / runs.HISTORY, checkpoint.epoch)
+    progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
+    callbacks = [keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
+                 *resumables, checkpoint, *([progress] if progress else [])]
+    fit = functools.partial(model.fit, validation_data=experiment.splits["validation"],
+                            validation_batch_size=training.batch_size, callbacks=callbacks,
+                            shuffle=False, verbose=0)  # EpochBatches shuffles
+    try:
+        if checkpoint.step:  # stopped mid-epoch: first finish that epoch
+            fit(batches.starting_at(checkpoint.epoch, checkpoint.step),
+                steps_per_epoch=batches.steps_per_epoch - checkpoint.step,
+                initial_epoch=checkpoint.epoch, epochs=checkpoint.epoch + 1)
+        if checkpoint.epoch < training.epochs and not (stopping and stopping.stopped):
+            fit(batches.starting_at(checkpoint.epoch), steps_per_epoch=batches.steps_per_epoch,
+                initial_epoch=checkpoint.epoch, epochs=training.epochs)
+    finally:
+        if progress:
+            progress.close()  # also when stopped: the next line starts on its own
+    if stopping:
+        stopping.restore_best(model)
+    return checkpoint.epoch, checkpoint.seconds
 
 
-def _fit_reference(experiment, fold_dir, label, verbose):
-    """scikit-learn `fit` on the training rows (flattened); no epochs, so returns 0."""
+def _keep_history(path, epochs):
+    """Cut `history.csv` back to its header and the rows of the first `epochs` epochs: a
+    resumed run logs the later ones again."""
+    if path.is_file():
+        lines = path.read_bytes().splitlines(keepends=True)[:1 + epochs]
+        runs.write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
+
+
+def _fit_reference(experiment, fold_dir, label, verbose, stop):
+    """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds)."""
+    started = time.perf_counter()
     x, y = experiment.splits["train"]
     if experiment.task != "regression":
         y = y.reshape(-1).astype(int)
     weights = (None if experiment.class_weight is None else
                np.array([experiment.class_weight[c] for c in y]))
     experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
-    return 0
+    return 0, time.perf_counter() - started
 
 
 def _save_fold(experiment, fold_dir):
@@ -302,8 +429,8 @@ def evaluate(run_dir):
     if not run_dir.is_dir():
         raise RunDirError(f"{run_dir}: no such run directory")
     if not runs.is_complete(run_dir):
-        raise RunDirError(f"{run_dir}: not a completed run (no {runs.METRICS}); "
-                          "train it with `snn train` first")
+        raise RunDirError(f"{run_dir}: not a completed run ({runs.STATUS} does not say "
+                          "completed); train it with `snn train` first")
     config = load_config(run_dir / runs.CONFIG)
     activation = config.model.arguments["output_activation"]
     dataset = load_dataset(config.data, activation)
@@ -333,16 +460,6 @@ def _check_monitor(early_stopping, metrics):
             f"of the logged values: {', '.join(logged)}", key="training.early_stopping.monitor")
 
 
-def _check_finite(history):
-    """TerminateOnNaN stops at the first NaN/inf loss; such a run must not look finished."""
-    losses = history.history["loss"]
-    if not np.isfinite(losses[-1]):
-        raise TrainingError(
-            f"training.learning_rate: the loss became {losses[-1]} in epoch {len(losses)} "
-            "(training diverged); lower the learning rate. The run is left unfinished."
-        )
-
-
 def _prepare_splits(dataset, indices, standardization):
     """{split: (x, y)} with the inputs standardized by the training statistics."""
     splits = {}
@@ -362,52 +479,3 @@ def _evaluate(model, task, num_outputs, x, y, batch_size):
     loss = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)["loss"]
     predictions = model.predict(x, batch_size=batch_size, verbose=0)
     return {"loss": float(loss), **prediction_metrics(task, y, predictions)}
-
-
-def _callbacks(config, fold_dir, splits, label, verbose):
-    callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY)),
-    ]
-    stopping = config.training.early_stopping
-    if stopping is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=stopping.monitor, patience=stopping.patience,
-            min_delta=stopping.min_delta, restore_best_weights=True,
-        ))
-    if config.training.activation_statistics:
-        probe = splits["validation"][0][:_PROBE_SIZE]
-        callbacks.append(ActivationStatistics(probe, fold_dir, config.model.fixed_point))
-    if verbose:
-        callbacks.append(EpochProgress(config.training.epochs, label))
-    return callbacks
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """One Keras progress bar over epochs, showing the latest training and validation logs.
-
-    Args:
-        epochs: int, the most epochs the run can take (the bar's length).
-        label: str printed above the bar (e.g. "fold 2/10"), or "".
-    """
-
-    def __init__(self, epochs, label=""):
-        super().__init__()
-        self.epochs = epochs
-        self.label = label
-
-    def on_train_begin(self, logs=None):
-        if self.label:
-            print(self.label)
-        self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
-        self.epochs_done = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        self.bar.stateful_metrics = set(logs)  # show each epoch's value, not a running mean
-        self.epochs_done = epoch + 1
-        self.bar.update(self.epochs_done, values=list(logs.items()))
-
-    def on_train_end(self, logs=None):
-        # Early stopping ends the bar before `epochs`: close it on the epoch reached.
-        self.bar.update(self.epochs_done, finalize=True)

@@ -1,8 +1,10 @@
 """The `snn` command end to end, in fresh processes, as a user runs it."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,73 @@ def test_missing_config_file_and_unfinished_run_are_user_errors(tmp_path):
     (tmp_path / "half").mkdir()
     result = run_cli("evaluate", "half", cwd=tmp_path)
     assert result.returncode == 2 and "half: not a completed run" in result.stderr
+
+
+# Digits in steps of 8 examples: about half a second per epoch, so a signal sent a quarter
+# of a second after a checkpoint lands in the middle of the next epoch.
+RESUMABLE = """name: resumable
+seed: 3
+data: {source: sklearn, name: digits}
+model: {name: snn_mlp, depth: 4, units: 64, dropout_rate: 0.05}
+training: {epochs: 6, batch_size: 8, learning_rate: 0.01, early_stopping: {patience: 2}}
+"""
+
+
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory):
+    """The resumable config, trained without interruption: (config path, run directory)."""
+    root = tmp_path_factory.mktemp("resumable")
+    config = root / "resumable.yaml"
+    config.write_text(RESUMABLE)
+    result = run_cli("train", config, "--run-dir", root / "alone", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return config, root / "alone"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
+def test_a_run_stopped_mid_epoch_resumes_to_the_same_metrics(tmp_path, left_alone, stop):
+    config, alone = left_alone
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "snn", "train", str(config),
+                                "--run-dir", str(run)], cwd=tmp_path, text=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (run / "checkpoint.npz").exists():  # the first epoch is over
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.25)
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=60)
+    assert not (run / "metrics.json").exists()
+    status = json.loads((run / "status.json").read_text())
+    if stop == signal.SIGKILL:  # no chance to say anything: the run still reads "running"
+        assert process.returncode == -signal.SIGKILL and status["status"] == "running"
+    else:
+        assert process.returncode == 128 + stop
+        name = signal.Signals(stop).name
+        assert status["status"] == "interrupted"
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith(f"snn: interrupted: {run}: stopped by {name} in epoch ")
+        assert last.endswith(f"; checkpoint written. Resume with: snn train --resume {run}")
+        assert "Traceback" not in stderr
+
+    resumed = run_cli("train", "--resume", run, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((run / "metrics.json").read_text())["test"] == \
+        json.loads((alone / "metrics.json").read_text())["test"]
+    assert (run / "history.csv").read_bytes() == (alone / "history.csv").read_bytes()
+    again = run_cli("train", config, "--run-dir", run, cwd=tmp_path)
+    assert again.returncode == 2 and again.stderr == (
+        f"snn: error: {run}: already holds a completed run; choose another --run-dir, or "
+        "--overwrite to replace it\n")
+
+
+def test_resume_takes_no_config_and_needs_a_run(tmp_path):
+    result = run_cli("train", "x.yaml", "--resume", tmp_path, cwd=tmp_path)
+    assert result.returncode == 2 and "a resumed run keeps its own config" in result.stderr
+    result = run_cli("train", "--resume", tmp_path / "nothing", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == (
+        f"snn: error: {tmp_path / 'nothing'}: holds no run to resume (status.json missing)\n")
 
 
 def test_console_script_lists_models():

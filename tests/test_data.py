@@ -30,7 +30,8 @@ def test_sigmoid_targets_are_a_0_1_column_and_need_two_classes():
     dataset = load_dataset(_data("sklearn", name="breast_cancer"), "sigmoid")
     assert dataset.y.shape == (569, 1) and dataset.num_outputs == 1
     assert dataset.y.sum() == 357  # benign cases, encoded as class 1
-    with pytest.raises(DataError, match="a sigmoid output needs 2 classes, the targets have 3"):
+    with pytest.raises(ConfigError, match=r"model.output_activation: got 'sigmoid', but the "
+                                          r"targets have 3 classes \(0, 1, 2\); expected 2"):
         load_dataset(_data("sklearn", name="iris"), "sigmoid")
 
 
@@ -42,8 +43,8 @@ def test_linear_targets_are_float_columns():
 def test_reshape_turns_rows_into_images_and_checks_the_size():
     data = DataConfig(options={"name": "digits"}, reshape=[8, 8, 1])
     assert load_dataset(data, "softmax").x.shape == (1797, 8, 8, 1)
-    with pytest.raises(DataError, match=r"data.reshape: got \[8, 8, 2\] \(128 values\); each "
-                                        "example has 64 values"):
+    with pytest.raises(ConfigError, match=r"data.reshape: got \[8, 8, 2\] \(128 values\); "
+                                          "expected a shape of 64 values"):
         load_dataset(DataConfig(options={"name": "digits"}, reshape=[8, 8, 2]), "softmax")
 
 

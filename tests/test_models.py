@@ -95,7 +95,7 @@ def test_mlp_takes_one_width_per_layer():
                         units=[32, 16, 8])
     assert [model.get_layer(f"dense_{i}").units for i in (1, 2, 3)] == [32, 16, 8]
     with pytest.raises(ConfigError, match=r"model.units: got 2 widths \[32, 16\]; expected "
-                                          r"one per layer \(3\)"):
+                                          r"3, one per layer"):
         build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=3, units=[32, 16])
 
 

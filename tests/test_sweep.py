@@ -95,7 +95,7 @@ def test_failed_runs_are_recorded_and_the_best_completed_run_is_selected(tmp_pat
     assert [row["status"] for row in rows.values()] == ["failed", "failed", "failed",
                                                         "completed"]
     assert "diverged" in rows["depth=1,learning_rate=1e+06,units=8"]["reason"]
-    assert "expected one per layer" in rows["depth=1,learning_rate=0.05,units=8x8"]["reason"]
+    assert "expected 1, one per layer" in rows["depth=1,learning_rate=0.05,units=8x8"]["reason"]
     winner = "depth=1,learning_rate=0.05,units=8"
     assert result.selected == winner
     metrics = runs.read_json(tmp_path / "out" / winner / "metrics.json")
@@ -124,7 +124,9 @@ def test_a_rerun_resumes_skipping_completed_runs_and_redoing_unfinished_ones(tmp
     first = run_sweep(sweep, tmp_path / "out", workers=1, verbose=0)
     done, unfinished = (tmp_path / "out" / run.name for run in sweep.runs)
     stamp = (done / "metrics.json").stat().st_mtime_ns
-    (unfinished / "metrics.json").unlink()  # as if the sweep was stopped during this run
+    for name in ("metrics.json", "fold.json"):  # as if the sweep was stopped during this run
+        (unfinished / name).unlink()
+    runs.write_status(unfinished, "interrupted")
     again = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
     assert (done / "metrics.json").stat().st_mtime_ns == stamp
     assert again.outcomes[done.name]["seconds"] == 0.0  # not trained again
@@ -196,28 +198,37 @@ def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_
         plan_sweep(path)
 
 
-def test_ctrl_c_stops_the_workers_records_finished_runs_and_exits_130(tmp_path):
-    path = _write(tmp_path, {"seed": [0, 1, 2, 3, 4, 5]},
-                  training={**BASE["training"], "epochs": 60})
+def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_path):
+    path = _write(tmp_path, {"seed": [0, 1, 2, 3]},
+                  training={**BASE["training"], "epochs": 150, "early_stopping": None})
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
                                 str(out), "--workers", "2"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 180
-    while not list(out.glob("*/metrics.json")):
+    while not list(out.glob("*/checkpoint.npz")):  # a run has trained its first epoch
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)  # the running workers are stopped, not awaited
+    _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
     assert process.returncode == 130
     assert "Traceback" not in stderr
-    assert stderr.strip().splitlines()[-2:] == [
-        "snn: warning: interrupted; completed runs are kept: run the same command again "
-        "to resume", "snn: interrupted"]
+    assert stderr.strip().splitlines()[-1] == (
+        f"snn: interrupted: {out}: completed runs are kept and running ones checkpointed; "
+        "run the same command again to resume")
     finished = {p.parent.name for p in out.glob("*/metrics.json")}
     rows = _rows(out)
     assert {row["run"] for row in rows if row["status"] == "completed"} == finished
+    interrupted = {row["run"] for row in rows if row["status"] == "interrupted"}
+    assert interrupted and all((out / run / "checkpoint.npz").is_file() for run in interrupted)
     assert not (out / "sweep.json").exists()
+    started = {run: (out / run / "config.yaml").stat().st_mtime_ns for run in interrupted}
+    result = run_cli("sweep", path, "--run-dir", out, "--workers", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [row["status"] for row in _rows(out)] == ["completed"] * 4
+    # Resumed from their checkpoints, not started again (which would rewrite the config).
+    assert {run: (out / run / "config.yaml").stat().st_mtime_ns for run in interrupted} == \
+        started
 
 
 def test_fewer_than_one_worker_is_refused_before_anything_is_written(tmp_path):

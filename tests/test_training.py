@@ -1,19 +1,23 @@
 """The trainer: complete run directories, reproducible evaluation, nothing left on errors."""
 
 import json
+import signal
+import socket
+import subprocess
 
 import numpy as np
 import pytest
 import yaml
 
 from snn import runs
+from snn.checkpoints import Checkpointing
 from snn.config import parse_config
 from snn.errors import AuditError, ConfigError, DataError, DeviceError, RunDirError
-from snn.errors import TrainingError
-from snn.training import evaluate, train
+from snn.errors import RunInterrupted, TrainingError
+from snn.training import evaluate, resume, train
 
 RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
-             "splits.npz", "standardization.npz"}
+             "splits.npz", "standardization.npz", "status.json", "fold.json"}
 
 
 REMOVE = object()
@@ -173,10 +177,14 @@ def test_data_errors_leave_no_run_directory(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_a_diverged_run_is_an_error_and_not_marked_complete(tmp_path):
-    with pytest.raises(TrainingError, match="training diverged"):
+def test_a_diverged_run_is_marked_failed_with_the_epoch_and_step(tmp_path):
+    with pytest.raises(TrainingError, match=r"the loss became (nan|inf) in epoch 1, step \d+ "
+                                            r"\(training diverged; no checkpoint was written\)"):
         train(_config(training={"learning_rate": 1e12}), tmp_path / "run", verbose=0)
+    status = runs.read_status(tmp_path / "run")
+    assert status["status"] == "failed" and "training diverged" in status["reason"]
     assert not runs.is_complete(tmp_path / "run")
+    assert not (tmp_path / "run" / "metrics.json").exists()
 
 
 def test_training_on_the_cpu_device(tmp_path):
@@ -210,10 +218,97 @@ def test_audit_error_mode_stops_before_anything_is_written(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_a_completed_run_is_not_overwritten(tmp_path):
+def test_a_completed_run_is_replaced_only_with_overwrite(tmp_path):
     train(_config(), tmp_path / "run", verbose=0)
-    with pytest.raises(RunDirError, match="already holds a completed run"):
+    with pytest.raises(RunDirError, match="run: already holds a completed run; choose another "
+                                          "--run-dir, or --overwrite to replace it"):
         train(_config(), tmp_path / "run", verbose=0)
+    with pytest.raises(RunDirError, match="the run has completed; nothing to resume"):
+        resume(tmp_path / "run", verbose=0)
+    (tmp_path / "run" / "stray.txt").write_text("")
+    train(_config(), tmp_path / "run", verbose=0, overwrite=True)
+    assert runs.is_complete(tmp_path / "run") and not (tmp_path / "run" / "stray.txt").exists()
+
+
+def test_the_same_config_and_seed_give_identical_metrics(tmp_path):
+    first = train(_config(), tmp_path / "a", verbose=0)
+    second = train(_config(), tmp_path / "b", verbose=0)
+    assert first["test"] == second["test"] and first["validation"] == second["validation"]
+
+
+def _stop_at(monkeypatch, fold_dir_name, epoch, step):
+    """Deliver a stop request (as SIGTERM would) after `step` of `epoch` (1-based) there."""
+    original = Checkpointing.on_train_batch_end
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.path.parent.name == fold_dir_name and (self.epoch + 1, self.step + 1) == \
+                (epoch, step):
+            self.stop.signum = signal.SIGTERM
+        original(self, batch, logs)
+
+    monkeypatch.setattr(Checkpointing, "on_train_batch_end", on_train_batch_end)
+
+
+def test_a_run_stopped_mid_epoch_resumes_to_exactly_the_uninterrupted_result(tmp_path,
+                                                                              monkeypatch):
+    config = _config(evaluation={"protocol": "kfold", "folds": 3},
+                     training={"epochs": 5, "early_stopping": {"patience": 1},
+                               "activation_statistics": True})
+    alone = train(config, tmp_path / "alone", verbose=0)
+    _stop_at(monkeypatch, "fold_2", epoch=2, step=3)
+    with pytest.raises(RunInterrupted, match=r"stopped by SIGTERM in epoch 2, after step 3; "
+                                             r"checkpoint written. Resume with: snn train "
+                                             r"--resume .*stopped") as caught:
+        train(config, tmp_path / "stopped", verbose=0)
+    assert caught.value.signum == signal.SIGTERM
+    stopped = tmp_path / "stopped"
+    assert runs.read_status(stopped)["status"] == "interrupted"
+    assert (stopped / "fold_1" / "fold.json").is_file()  # finished before the stop
+    assert (stopped / "fold_2" / "checkpoint.npz").is_file()
+    assert not (stopped / "fold_3").exists()
+    monkeypatch.undo()
+    resumed = resume(stopped, verbose=0)
+    for key in ("test", "validation", "folds", "epochs_run"):
+        assert resumed[key] == alone[key]
+    for fold in ("fold_1", "fold_2", "fold_3"):
+        for name in ("history.csv", "activation_stats.csv"):
+            assert (stopped / fold / name).read_bytes() == \
+                (tmp_path / "alone" / fold / name).read_bytes()
+        assert not (stopped / fold / "checkpoint.npz").exists()
+    assert runs.is_complete(stopped)
+
+
+def test_checkpoints_follow_the_configured_interval(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(Checkpointing, "save", lambda self: saved.append(self.epoch))
+    train(_config(training={"epochs": 5, "checkpoint_interval": 2, "early_stopping": None}),
+          tmp_path / "run", verbose=0)
+    assert saved == [2, 4]
+
+
+def test_an_unfinished_run_is_resumed_or_replaced_but_not_trained_over(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    runs.write_status(run, "interrupted")
+    with pytest.raises(RunDirError, match="run: holds an unfinished run \\(interrupted\\); "
+                                          "--resume to continue it, or --overwrite"):
+        train(_config(), run, verbose=0)
+    with pytest.raises(RunDirError, match="not empty and holds no run"):
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "notes.txt").write_text("mine")
+        train(_config(), tmp_path / "other", verbose=0)
+
+
+def test_a_run_whose_process_is_alive_is_neither_resumed_nor_replaced(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    with subprocess.Popen(["sleep", "30"]) as other:
+        (run / "status.json").write_text(json.dumps(
+            {"status": "running", "pid": other.pid, "host": socket.gethostname()}))
+        with pytest.raises(RunDirError, match=f"the run is still running \\(process "
+                                              f"{other.pid}\\); stop it first"):
+            train(_config(), run, verbose=0, overwrite=True)
+        other.kill()
 
 
 def test_evaluate_refuses_an_unfinished_or_missing_run(tmp_path):

@@ -15,7 +15,7 @@ from sklearn.preprocessing import LabelEncoder
 from snn.data import idx, tfds, tox21, uci121  # noqa: F401  (register their sources)
 from snn.data.sources import PredefinedSplits, get_source, list_sources, register_source
 from snn.data.splits import SPLITS, Standardization, split_indices
-from snn.errors import DataError
+from snn.errors import ConfigError, DataError
 from snn.schema import signature_spec
 
 __all__ = ["Dataset", "PredefinedSplits", "SPLITS", "Standardization", "get_source",
@@ -122,8 +122,8 @@ def _reshape(x, shape):
     size = int(np.prod(shape))
     per_example = int(np.prod(x.shape[1:]))
     if size != per_example:
-        raise DataError(f"data.reshape: got {shape} ({size} values); each example has "
-                        f"{per_example} values")
+        raise ConfigError(f"data.reshape: got {shape} ({size} values); expected a shape of "
+                          f"{per_example} values, the size of one example", key="data.reshape")
     return x.reshape(len(x), *shape)
 
 
@@ -150,8 +150,10 @@ def _encode_targets(y, output_activation):
     codes = encoder.transform(y)
     if output_activation == "sigmoid":
         if len(classes) != 2:
-            raise DataError(f"data: a sigmoid output needs 2 classes, the targets have "
-                            f"{len(classes)}; use output_activation: softmax")
+            shown = ", ".join(map(repr, classes[:5])) + (", ..." if len(classes) > 5 else "")
+            raise ConfigError(f"model.output_activation: got 'sigmoid', but the targets have "
+                              f"{len(classes)} classes ({shown}); expected 2 classes, or "
+                              "'softmax'", key="model.output_activation")
         return codes.astype(np.float32).reshape(-1, 1), 1, classes
     return codes.astype(np.int32), len(classes), classes
 

@@ -174,9 +174,10 @@ def plot_statistics(series, path, title, fixed_point=(0.0, 1.0), sequential=Fals
 class ActivationStatistics(keras.callbacks.Callback):
     """Record per-layer activation statistics on a fixed probe batch after every epoch.
 
-    At the end of training, writes `activation_stats.csv` (one row per epoch and layer) and
-    `activation_stats.png` (mean and variance against depth, one line per epoch) to
-    `run_dir`. Epoch 0 is the model at initialization.
+    At the end of each `fit` call, writes `activation_stats.csv` (one row per epoch and
+    layer) and `activation_stats.png` (mean and variance against depth, one line per epoch)
+    to `run_dir`. Epoch 0 is the model at initialization. Its records go into checkpoints,
+    so a resumed run's files cover every epoch.
 
     Args:
         probe: float array (n, *input_shape), the same inputs every epoch.
@@ -186,6 +187,7 @@ class ActivationStatistics(keras.callbacks.Callback):
 
     CSV = "activation_stats.csv"
     PNG = "activation_stats.png"
+    checkpoint_name = "activation_statistics"
 
     def __init__(self, probe, run_dir, fixed_point=(0.0, 1.0)):
         super().__init__()
@@ -195,7 +197,8 @@ class ActivationStatistics(keras.callbacks.Callback):
         self.history = []
 
     def on_train_begin(self, logs=None):
-        self.history = [(0, layer_statistics(self.model, self.probe))]
+        if not self.history:
+            self.history = [(0, layer_statistics(self.model, self.probe))]
 
     def on_epoch_end(self, epoch, logs=None):
         self.history.append((epoch + 1, layer_statistics(self.model, self.probe)))
@@ -205,3 +208,13 @@ class ActivationStatistics(keras.callbacks.Callback):
         plot_statistics({f"epoch {epoch}": stats for epoch, stats in self.history},
                         self.run_dir / self.PNG, "Hidden activations during training",
                         self.fixed_point, sequential=True)
+
+    def get_state(self):
+        """(JSON-able dict, no arrays) for a checkpoint."""
+        return {"history": [[epoch, [dataclasses.asdict(record) for record in stats]]
+                            for epoch, stats in self.history]}, []
+
+    def set_state(self, state, arrays):
+        """Restore what `get_state` returned."""
+        self.history = [(epoch, [LayerStatistics(**record) for record in stats])
+                        for epoch, stats in state["history"]]

@@ -34,7 +34,7 @@ def check_widths(key, widths, count):
         return [widths] * count
     if len(widths) != count:
         raise ConfigError(
-            f"model.{key}: got {len(widths)} widths {widths}; expected one per layer ({count})",
+            f"model.{key}: got {len(widths)} widths {widths}; expected {count}, one per layer",
             key=f"model.{key}",
         )
     return list(widths)

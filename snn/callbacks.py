@@ -1,0 +1,85 @@
+"""Keras callbacks of the trainer that are not about checkpoints: progress, early stopping.
+
+Training may run as several `fit` calls (a run resumed mid-epoch first finishes that
+epoch), so these callbacks set their state when created, or from a checkpoint, and not in
+`on_train_begin`; what ends training is done once, by the trainer, after the last call.
+"""
+
+import keras
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One Keras progress bar over epochs, showing the latest training and validation logs.
+
+    Args:
+        epochs: int, the most epochs the run can take (the bar's length).
+        label: str printed above the bar (e.g. "fold 2/10"), or "".
+        initial: int, epochs already done (a resumed run).
+    """
+
+    def __init__(self, epochs, label="", initial=0):
+        super().__init__()
+        self.epochs, self.label, self.epochs_done = epochs, label, initial
+        self.bar = None
+
+    def on_train_begin(self, logs=None):
+        if self.bar is None:
+            if self.label:
+                print(self.label)
+            self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
+            self.bar.update(self.epochs_done)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.bar.stateful_metrics = set(logs)  # show each epoch's value, not a running mean
+        self.epochs_done = epoch + 1
+        self.bar.update(self.epochs_done, values=list(logs.items()))
+
+    def close(self):
+        """End the bar on the epoch reached (early stopping ends it before `epochs`)."""
+        if self.bar is not None:
+            self.bar.update(self.epochs_done, finalize=True)
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """`keras.callbacks.EarlyStopping` whose state survives checkpoints and `fit` calls.
+
+    It keeps the best epoch's weights; `restore_best` puts them back once training is over.
+
+    Args:
+        **kwargs: `keras.callbacks.EarlyStopping` arguments (monitor, patience, min_delta).
+    """
+
+    checkpoint_name = "early_stopping"
+
+    def __init__(self, **kwargs):
+        super().__init__(restore_best_weights=True, **kwargs)
+        super().on_train_begin()  # the initial state: nothing seen yet
+
+    def on_train_begin(self, logs=None):
+        pass  # keep the state across `fit` calls
+
+    def on_train_end(self, logs=None):
+        pass  # `fit` may be called again; see `restore_best`
+
+    @property
+    def stopped(self):
+        """Whether the patience ran out."""
+        return self.stopped_epoch > 0
+
+    def restore_best(self, model):
+        """Set `model`'s weights to those of the best epoch seen, if any."""
+        if self.best_weights is not None:
+            model.set_weights(self.best_weights)
+
+    def get_state(self):
+        """(JSON-able dict, list of arrays) for a checkpoint."""
+        state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                 "stopped_epoch": self.stopped_epoch}
+        return state, self.best_weights or []
+
+    def set_state(self, state, arrays):
+        """Restore what `get_state` returned."""
+        self.wait, self.best = state["wait"], state["best"]
+        self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
+        self.best_weights = arrays or None

@@ -1,0 +1,69 @@
+"""Training batches in an order that depends only on the seed, the epoch and the step.
+
+Keras shuffles arrays with a random state that lives inside its input pipeline, so a run
+restarted from a checkpoint would see other batches than the run left alone. Here the order
+of epoch `e` is the permutation drawn by `numpy.random.default_rng([seed, e])`, so a resumed
+run trains on exactly the batches the uninterrupted run would have.
+"""
+
+import keras
+import numpy as np
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Shuffled mini-batches, epoch after epoch, from a fixed (epoch, step) onwards.
+
+    The data set is endless: item `i` is step `first_step + i` counted from the start of
+    epoch `first_epoch` (so `fit` needs `steps_per_epoch`). Every item is computed from
+    its position alone, which keeps prefetching and resuming exact.
+
+    Args:
+        x: array (n, ...), the inputs.
+        y: array (n, ...), the targets.
+        batch_size: int, examples per step; each epoch's last step takes the remainder.
+        seed: int, the shuffling seed.
+        class_weight: {class index: weight} or None; with it each batch carries sample
+            weights, `class_weight[y]`.
+        first_epoch, first_step: int, where item 0 lies.
+
+    Example:
+    >>> batches = EpochBatches(np.zeros((10, 2)), np.zeros(10), batch_size=4, seed=0)
+    >>> batches.steps_per_epoch, len(batches[2][0])
+    (3, 2)
+    """
+
+    def __init__(self, x, y, batch_size, seed, class_weight=None, first_epoch=0,
+                 first_step=0):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self.steps_per_epoch = -(-len(x) // batch_size)
+        self.first = first_epoch * self.steps_per_epoch + first_step
+        self.weights = None
+        if class_weight is not None:
+            self.weights = np.zeros(max(class_weight) + 1, dtype="float32")
+            self.weights[list(class_weight)] = list(class_weight.values())
+        self._order = (None, None)  # (epoch, permutation) of the last epoch asked for
+
+    def starting_at(self, epoch, step=0):
+        """The same batches, with item 0 at `step` of `epoch`."""
+        weights = None if self.weights is None else dict(enumerate(self.weights))
+        return EpochBatches(self.x, self.y, self.batch_size, self.seed, weights, epoch, step)
+
+    @property
+    def num_batches(self):
+        return None  # endless: `fit` counts steps with `steps_per_epoch`
+
+    def __getitem__(self, index):
+        epoch, step = divmod(self.first + index, self.steps_per_epoch)
+        rows = self._permutation(epoch)[step * self.batch_size:(step + 1) * self.batch_size]
+        y = self.y[rows]
+        if self.weights is None:
+            return self.x[rows], y
+        return self.x[rows], y, self.weights[y.reshape(len(rows)).astype(int)]
+
+    def _permutation(self, epoch):
+        cached_epoch, order = self._order
+        if cached_epoch != epoch:
+            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+            self._order = (epoch, order)
+        return order

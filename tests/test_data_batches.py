@@ -1,0 +1,34 @@
+import numpy as np
+
+from snn.data.batches import EpochBatches
+
+
+def _batches(**kwargs):
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    return EpochBatches(x, np.arange(10) % 3, batch_size=4, seed=7, **kwargs)
+
+
+def test_each_epoch_is_a_fresh_permutation_in_batches_with_a_short_last_one():
+    batches = _batches()
+    assert batches.steps_per_epoch == 3 and batches.num_batches is None  # endless
+    epochs = [np.concatenate([batches[e * 3 + s][0][:, 0] for s in range(3)]) for e in (0, 1)]
+    assert [len(batches[s][0]) for s in range(3)] == [4, 4, 2]
+    for order in epochs:
+        assert sorted(order) == list(range(10))
+    assert not np.array_equal(epochs[0], epochs[1])
+
+
+def test_the_order_depends_only_on_seed_epoch_and_step():
+    full = _batches()
+    resumed = full.starting_at(epoch=4, step=2)
+    np.testing.assert_array_equal(resumed[0][0], full[4 * 3 + 2][0])
+    np.testing.assert_array_equal(resumed[1][0], full[5 * 3][0])  # into the next epoch
+    first = np.random.default_rng([7, 0]).permutation(10)[:4]
+    np.testing.assert_array_equal(full[0][0][:, 0], first)
+
+
+def test_class_weights_become_per_example_sample_weights():
+    batches = _batches(class_weight={0: 0.5, 1: 2.0, 2: 1.0})
+    x, y, weights = batches[0]
+    np.testing.assert_array_equal(weights, np.array([0.5, 2.0, 1.0])[y])
+    np.testing.assert_array_equal(batches.starting_at(1)[0][2], batches[3][2])
