@@ -140,6 +140,10 @@ class TrainingConfig:
             training rows (for imbalanced data such as HTRU2); "none" weighs all equally.
         checkpoint_interval: epochs between checkpoints of the whole training state, from
             which `snn train --resume` continues an interrupted run.
+        precision: "float32"; "bfloat16" (mixed: bfloat16 compute, float32 weights, for
+            CPUs and GPUs with bfloat16 units); or "mixed_float16" (float16 compute with
+            Keras' dynamic loss scaling, for GPUs). The output layer, loss and metrics stay
+            in float32 either way.
     """
 
     optimizer: Optimizer = "sgd"
@@ -155,6 +159,7 @@ class TrainingConfig:
     audit: Literal["warn", "error", "off"] = "warn"
     class_weight: Literal["none", "balanced"] = "none"
     checkpoint_interval: PositiveInt = 1
+    precision: Literal["float32", "bfloat16", "mixed_float16"] = "float32"
 
     def __post_init__(self):
         if self.loss is not None:

@@ -51,6 +51,10 @@ logger = logging.getLogger("snn")
 # Validation examples whose activations `training.activation_statistics` follows.
 _PROBE_SIZE = 512
 
+# `training.precision` -> Keras dtype policy: bfloat16 compute keeps float32 weights.
+_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16",
+             "mixed_float16": "mixed_float16"}
+
 # The loss and the Keras metrics logged during training, per task, unless the config names
 # its own. Test metrics come from `snn.metrics` (exact AUC, missing labels skipped).
 _TASK_DEFAULTS = {
@@ -114,14 +118,27 @@ def prepare(config, dataset=None, indices=None):
     standardization = (None if config.data.standardize == "none" else
                        Standardization.fit(dataset.x[indices["train"]],
                                            config.data.standardize))
-    model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
-                        num_outputs=dataset.num_outputs, seed=config.seed,
-                        **config.model.arguments)
+    with _dtype_policy(config.training.precision):
+        model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
+                            num_outputs=dataset.num_outputs, seed=config.seed,
+                            **config.model.arguments)
     task = task_of(activation, dataset.num_outputs)
     splits = _prepare_splits(dataset, indices, standardization)
     class_weight = _class_weight(config.training.class_weight, task, splits["train"][1])
     return Experiment(config, task, dataset.num_outputs, indices, standardization, splits,
                       model, class_weight)
+
+
+@contextlib.contextmanager
+def _dtype_policy(precision):
+    """Keras layers take the global dtype policy when they are made: set it for this model
+    alone. Under "mixed_float16" the model's `compile` adds dynamic loss scaling."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(_POLICIES[precision])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):

@@ -94,8 +94,9 @@ def layer_statistics(model, x, batch_size=256):
     # compared variant) would make predict() retrace and warn each time.
     batches = [keras.tree.flatten(probe(x[start:start + batch_size], training=False))
                for start in range(0, len(x), batch_size)]
+    # In float64: sums of squares of bfloat16 or float16 activations lose the variance.
     values = [np.concatenate([keras.ops.convert_to_numpy(batch[i]) for batch in batches])
-              for i in range(len(layers))]
+              .astype(np.float64) for i in range(len(layers))]
     return [LayerStatistics(layer.name, float(v.mean()), float(v.var()),
                             _saturation(layer, v))
             for layer, v in zip(layers, values)]

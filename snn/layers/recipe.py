@@ -145,6 +145,9 @@ class SNNRecipe:
     def head(self, x, num_outputs, activation):
         """The output layer: Dense with a seeded LeCun kernel, zero bias and `activation`.
 
+        It computes in float32 under a mixed-precision policy too, so softmax and the loss
+        see full-precision logits.
+
         Args:
             x: symbolic Keras tensor of rank 2.
             num_outputs: int, number of classes (softmax) or outputs (sigmoid, linear).
@@ -156,6 +159,7 @@ class SNNRecipe:
         return keras.layers.Dense(
             num_outputs, activation=activation, bias_initializer="zeros", name="output",
             kernel_initializer=kernel_initializer(self.initializer, self.seeds.next()),
+            dtype="float32",
         )(x)
 
     def _layer_arguments(self):

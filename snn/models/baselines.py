@@ -29,7 +29,7 @@ def _baseline(name, block, input_shape, num_outputs, depth, units, dropout_rate,
 
     def head(x):
         return keras.layers.Dense(
-            num_outputs, activation=output_activation, name="output",
+            num_outputs, activation=output_activation, name="output", dtype="float32",
             kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()))(x)
 
     return feed_forward(name, input_shape, check_widths("units", units, depth),
