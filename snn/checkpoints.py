@@ -11,7 +11,8 @@ of training depends on:
   mid-epoch, when a run is stopped by a signal);
 - the state of the callbacks that carry state across epochs: early stopping (patience
   count, best value, best weights), activation statistics;
-- a fingerprint of the training data, so a resume on changed data is refused.
+- a fingerprint of the data (training, validation and test rows), so a resume on changed
+  data is refused.
 
 Keras' `BackupAndRestore` keeps only weights and the epoch, and writes them in place.
 """
@@ -62,7 +63,7 @@ class Checkpointing(keras.callbacks.Callback):
         interval: int, epochs between checkpoints.
         resumables: list of callbacks with `checkpoint_name`, `get_state()` returning
             (JSON-able dict, list of arrays) and `set_state(dict, arrays)`.
-        data: str, `fingerprint` of the training data.
+        data: str, `fingerprint` of the data the run trains, validates and tests on.
         stop: object whose `signum` becomes a signal number when the run must stop (see
             `snn.interrupts.StopRequests`).
 
@@ -112,8 +113,8 @@ class Checkpointing(keras.callbacks.Callback):
             raise DataError(f"{self.path}: cannot read the checkpoint ({error}); start the "
                             "run again with --overwrite") from None
         if meta["data"] != self.data:
-            raise DataError(f"{self.path}: the training data differ from those the run "
-                            "started with; start it again with --overwrite")
+            raise DataError(f"{self.path}: the data differ from those the run started with; "
+                            "start it again with --overwrite")
         optimizer = model.optimizer
         if not optimizer.built:
             optimizer.build(model.trainable_variables)
@@ -163,9 +164,12 @@ class Checkpointing(keras.callbacks.Callback):
         if not np.isfinite(loss):
             kept = ("no checkpoint was written" if self.saved_epoch is None else
                     f"the checkpoint of epoch {self.saved_epoch} is kept")
+            rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
             raise TrainingError(
                 f"training.learning_rate: the loss became {loss} in epoch {self.epoch + 1}, "
-                f"step {self.step} (training diverged; {kept}); lower the learning rate")
+                f"step {self.step} at learning rate {rate:g} (training diverged; {kept}); "
+                "expected a lower rate: train again with --overwrite --set "
+                "training.learning_rate=...")
         if self.stop.signum is not None:
             self.save()
             name = _SIGNAL_NAMES.get(self.stop.signum, f"signal {self.stop.signum}")

@@ -309,7 +309,7 @@ def parse_yaml(text, source):
         problem = error.problem or error.context
         tag = re.search(r"tag '([^']*)'", problem or "")
         if "'\\t'" in (problem or ""):
-            problem = "got a tab; expected spaces (YAML indents with spaces only)"
+            problem = "got a tab; expected spaces (YAML allows tabs only inside quotes)"
         elif isinstance(error, yaml.constructor.ConstructorError) and tag:
             problem = (f"got the tag {tag.group(1).replace('tag:yaml.org,2002:', '!!')}; "
                        "expected plain YAML values (configs are read with a safe loader, "

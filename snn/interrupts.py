@@ -46,7 +46,7 @@ class StopRequests:
     def _handle(self, signum, frame):
         if self.signum is None:
             self.signum = signum
-            again = " (Ctrl-C again to stop at once)" if signal.SIGINT in self._previous else ""
+            again = " (Ctrl-C again to stop at once)" if signum == signal.SIGINT else ""
             print(f"\nsnn: {signal.Signals(signum).name}: stopping after this step{again}",
                   file=sys.stderr, flush=True)
         elif signum == signal.SIGINT:

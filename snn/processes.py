@@ -62,6 +62,7 @@ def start_worker(threads):
     # Ctrl-C in a terminal reaches every process of the group: the parent alone handles it
     # (it stops the workers with SIGTERM), so workers print no tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     # Children inherit the parent's TF_CPP_MIN_LOG_LEVEL, which would skip the redirect.
     os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
     import_keras_quietly()
@@ -70,6 +71,18 @@ def start_worker(threads):
     from snn.devices import limit_cpu_threads
 
     limit_cpu_threads(threads)
+
+
+def _end_with_parent():
+    """Ask Linux to send this worker SIGTERM when its parent dies (say, `snn sweep` killed
+    with SIGKILL): it then checkpoints its run and ends instead of training on, orphaned.
+    Elsewhere nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG, from <sys/prctl.h>
+    ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGTERM)
 
 
 def train_run(raw_config, run_dir):

@@ -101,12 +101,15 @@ def check_resumable(run_dir):
     Raises:
         RunDirError: it holds no run, a completed one, or one whose process is alive.
     """
+    if not Path(run_dir).is_dir():
+        raise RunDirError(f"{run_dir}: no such run directory")
     status = read_status(run_dir)
     if status is None:
         raise RunDirError(f"{run_dir}: holds no run to resume ({STATUS} missing)")
     if status["status"] == "completed":
         raise RunDirError(f"{run_dir}: the run has completed; nothing to resume "
-                          "(`snn train --overwrite` trains it again)")
+                          f"(`snn train CONFIG --run-dir {run_dir} --overwrite` trains it "
+                          "again)")
     _check_not_running(run_dir, status)
 
 

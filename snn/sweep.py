@@ -266,7 +266,7 @@ def run_sweeps(sweeps, workers=None, verbose=1):
     jobs = []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
         for run in sweep.runs:
-            done = _finished_outcome(run.error, sweep_dir / run.name)
+            done = _finished_outcome(run.error, sweep_dir / run.name, run.config)
             if done is None:
                 jobs.append(((index, run.name), run.config, sweep_dir / run.name))
             outcomes[index][run.name] = done
@@ -296,7 +296,7 @@ def run_sweeps(sweeps, workers=None, verbose=1):
         for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
             for run in sweep.runs:
                 outcomes[index][run.name] = outcomes[index][run.name] or \
-                    _finished_outcome(None, sweep_dir / run.name)
+                    _finished_outcome(run.error, sweep_dir / run.name, run.config)
             _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
         raise RunInterrupted(stopped, getattr(interrupt, "signum", signal.SIGINT)) from None
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
@@ -331,14 +331,24 @@ def _make_sweep_dir(sweep, sweep_dir):
     return sweep_dir
 
 
-def _finished_outcome(error, run_dir):
-    """The outcome of a run that needs no training (invalid, or completed before), else None."""
+def _finished_outcome(error, run_dir, config):
+    """The outcome of a run that needs no training (invalid, or completed before with this
+    very config), else None."""
     if error is not None:
         return {"status": "failed", "metrics": None, "reason": error, "seconds": 0.0}
-    if runs.is_complete(run_dir):
+    if runs.is_complete(run_dir) and _trained_with(run_dir, config):
         return {"status": "completed", "metrics": runs.read_json(run_dir / runs.METRICS),
                 "reason": None, "seconds": 0.0}
     return None
+
+
+def _trained_with(run_dir, config):
+    """Whether the run in `run_dir` was trained with `config` (a rerun with other --set
+    values trains its runs again)."""
+    try:
+        return to_dict(load_config(run_dir / runs.CONFIG)) == to_dict(config)
+    except ConfigError:
+        return False
 
 
 def _run_finals(sweeps, dirs, selections, pool, progress):
@@ -349,7 +359,7 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
         if sweep.config.sweep.final is None or winner is None:
             continue
         config = final_config(winner.config, sweep.config.sweep.final)
-        finals[index] = _finished_outcome(None, sweep_dir / FINAL)
+        finals[index] = _finished_outcome(None, sweep_dir / FINAL, config)
         if finals[index] is None:
             jobs.append((index, config, sweep_dir / FINAL))
         else:

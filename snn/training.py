@@ -34,7 +34,7 @@ from snn import runs
 from snn.callbacks import EpochProgress, ResumableEarlyStopping
 from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
-from snn.data import SPLITS, Standardization, load_dataset
+from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches
 from snn.devices import device_scope
 from snn.diagnostics import ActivationStatistics, audit
@@ -192,7 +192,8 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
         with StopRequests() as stop, _recording_status(run_dir):
             if not resume:
                 save_config(config, run_dir / runs.CONFIG)
-                runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment())
+                runs.write_json(run_dir / runs.ENVIRONMENT, {
+                    **runs.environment(), "data_dir": str(data_root(config.data.data_dir))})
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
             metrics = _summary(config, results, findings)
             runs.write_json(run_dir / runs.METRICS, metrics)
@@ -216,11 +217,18 @@ def resume(run_dir, verbose=1):
     Raises:
         RunDirError: `run_dir` holds no run, a completed one, or one still running.
         ConfigError, DataError: the run's config or data can no longer be loaded, or the
-            training data changed since the run started.
+            data (any split) changed since the run started.
         TrainingError, RunInterrupted: as for `train`.
     """
     runs.check_resumable(run_dir)
-    return train(load_config(Path(run_dir) / runs.CONFIG), run_dir, verbose, resume=True)
+    config = load_config(Path(run_dir) / runs.CONFIG)
+    # Relative data paths mean what they meant when the run started, wherever it resumes.
+    environment = Path(run_dir) / runs.ENVIRONMENT
+    started_in = environment.is_file() and runs.read_json(environment).get("data_dir")
+    if config.data.data_dir is None and started_in:
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data,
+                                                                      data_dir=started_in))
+    return train(config, run_dir, verbose, resume=True)
 
 
 @contextlib.contextmanager
@@ -235,7 +243,9 @@ def _recording_status(run_dir):
     except KeyboardInterrupt:
         _write_final_status(run_dir, "interrupted",
                             reason="stopped at once; the last checkpoint is kept")
-        raise
+        raise RunInterrupted(f"{run_dir}: stopped at once by a second Ctrl-C; the last "
+                             f"checkpoint is kept. Resume with: snn train --resume {run_dir}",
+                             signal.SIGINT) from None
     except OSError as error:  # e.g. the disk is full: the user's to fix, not a bug
         _write_final_status(run_dir, "failed", reason=describe(error))
         where = f" {error.filename}" if error.filename else ""
@@ -342,9 +352,12 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     statistics = training.activation_statistics and ActivationStatistics(
         experiment.splits["validation"][0][:_PROBE_SIZE], fold_dir, config.model.fixed_point)
     resumables = [callback for callback in (stopping, statistics) if callback]
+    data = fingerprint(*(array for split in SPLITS for array in experiment.splits[split]))
     checkpoint = Checkpointing(fold_dir / runs.CHECKPOINT, training.checkpoint_interval,
-                               resumables, fingerprint(x, y), stop)
-    checkpoint.restore(model, (x[:1], y[:1]))
+                               resumables, data, stop)
+    if checkpoint.restore(model, (x[:1], y[:1])) and verbose:
+        print(f"{label + ': ' if label else ''}resuming after epoch {checkpoint.epoch}"
+              + (f", step {checkpoint.step}" if checkpoint.step else ""))
     _keep_history(fold_dir / runs.HISTORY, checkpoint.epoch)
     progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
     callbacks = [keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),

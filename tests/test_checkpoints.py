@@ -54,8 +54,8 @@ def test_changed_data_or_a_damaged_file_is_refused(tmp_path):
     saving = _checkpointing(tmp_path / "c.npz", data="old")
     saving.set_model(_trained_model(0))
     saving.save()
-    with pytest.raises(DataError, match="c.npz: the training data differ from those the run "
-                                        "started with; start it again with --overwrite"):
+    with pytest.raises(DataError, match="c.npz: the data differ from those the run started "
+                                        "with; start it again with --overwrite"):
         _checkpointing(tmp_path / "c.npz", data="new").restore(_trained_model(0), None)
     (tmp_path / "c.npz").write_bytes((tmp_path / "c.npz").read_bytes()[:100])
     with pytest.raises(DataError, match="c.npz: cannot read the checkpoint"):
@@ -69,8 +69,9 @@ def test_a_non_finite_loss_names_the_step_and_keeps_the_last_checkpoint(tmp_path
     stamp = (tmp_path / "c.npz").stat().st_mtime_ns
     checkpointing.on_epoch_begin(3)
     checkpointing.on_train_batch_end(0, {"loss": 2.5})
-    with pytest.raises(TrainingError, match=r"the loss became nan in epoch 4, step 2 \(training "
-                                            r"diverged; the checkpoint of epoch 3 is kept\)"):
+    with pytest.raises(TrainingError, match=r"the loss became nan in epoch 4, step 2 at learning "
+                                            r"rate 0.01 \(training diverged; the checkpoint of "
+                                            r"epoch 3 is kept\)"):
         checkpointing.on_train_batch_end(1, {"loss": math.nan})
     assert (tmp_path / "c.npz").stat().st_mtime_ns == stamp
 

@@ -136,7 +136,10 @@ def test_resume_takes_no_config_and_needs_a_run(tmp_path):
     assert result.returncode == 2 and "a resumed run keeps its own config" in result.stderr
     result = run_cli("train", "--resume", tmp_path / "nothing", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr == (
-        f"snn: error: {tmp_path / 'nothing'}: holds no run to resume (status.json missing)\n")
+        f"snn: error: {tmp_path / 'nothing'}: no such run directory\n")
+    result = run_cli("train", "--resume", tmp_path, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == (
+        f"snn: error: {tmp_path}: holds no run to resume (status.json missing)\n")
 
 
 def test_console_script_lists_models():

@@ -63,7 +63,8 @@ def test_splits_are_disjoint_complete_stratified_and_fixed_by_seed():
 
 
 def test_stratifying_a_class_too_small_to_split_is_a_data_error():
-    with pytest.raises(DataError, match="cannot split 10 examples"):
+    with pytest.raises(DataError, match="data: class index 1 has 1 of 10 examples; expected "
+                                        "at least 2 of each class"):
         split_indices(10, 0.15, 0.2, seed=0, stratify=np.array([0] * 9 + [1]))
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -133,6 +134,46 @@ def test_a_rerun_resumes_skipping_completed_runs_and_redoing_unfinished_ones(tmp
     assert again.outcomes[unfinished.name]["seconds"] > 0
     assert again.outcomes[unfinished.name]["metrics"]["test"] == \
         first.outcomes[unfinished.name]["metrics"]["test"]  # same seed, same result
+
+
+def test_a_rerun_with_other_settings_trains_the_runs_again(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1]})
+    run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    again = run_sweep(plan_sweep(path, ["training.epochs=1"]), tmp_path / "out", workers=1,
+                      verbose=0)
+    outcome = again.outcomes["depth=1"]
+    assert outcome["seconds"] > 0 and outcome["metrics"]["epochs_run"] == 1
+
+
+def test_workers_of_a_killed_sweep_checkpoint_their_runs_and_end(tmp_path):
+    path = _write(tmp_path, {"seed": [0, 1]},
+                  training={**BASE["training"], "epochs": 400, "early_stopping": None})
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
+                                str(out), "--workers", "2"], cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while len(list(out.glob("*/checkpoint.npz"))) < 2:  # both workers are training
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.1)
+    workers = [runs.read_status(run)["pid"] for run in (out / "seed=0", out / "seed=1")]
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in workers):  # told by the system that the parent died
+        assert time.monotonic() < deadline, "orphaned workers kept running"
+        time.sleep(0.1)
+    assert [runs.read_status(out / run)["status"] for run in ("seed=0", "seed=1")] == \
+        ["interrupted", "interrupted"]
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has ended; only its entry is left
+        return stat.read().split(")")[-1].split()[0] != "Z"
 
 
 def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):

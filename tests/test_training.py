@@ -12,7 +12,7 @@ import yaml
 
 from snn import runs
 from snn.checkpoints import Checkpointing
-from snn.config import parse_config
+from snn.config import load_config, parse_config
 from snn.errors import AuditError, ConfigError, DataError, DeviceError, RunDirError
 from snn.errors import RunInterrupted, TrainingError
 from snn.diagnostics import layer_statistics
@@ -180,8 +180,9 @@ def test_data_errors_leave_no_run_directory(tmp_path):
 
 
 def test_a_diverged_run_is_marked_failed_with_the_epoch_and_step(tmp_path):
-    with pytest.raises(TrainingError, match=r"the loss became (nan|inf) in epoch 1, step \d+ "
-                                            r"\(training diverged; no checkpoint was written\)"):
+    with pytest.raises(TrainingError, match=r"the loss became (nan|inf) in epoch 1, step \d+ at "
+                                            r"learning rate 1e\+12 \(training diverged; no "
+                                            r"checkpoint was written\)"):
         train(_config(training={"learning_rate": 1e12}), tmp_path / "run", verbose=0)
     status = runs.read_status(tmp_path / "run")
     assert status["status"] == "failed" and "training diverged" in status["reason"]
@@ -366,3 +367,40 @@ def test_mixed_float16_precision_adds_loss_scaling():
     _compile(experiment)
     assert isinstance(experiment.model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+
+
+def _csv_run_stopped_mid_way(tmp_path, monkeypatch):
+    """A run on ./table.csv (a relative path), stopped in epoch 2; returns its directory."""
+    rows = np.random.default_rng(0).standard_normal((60, 3)).round(3)
+    table = "a,b,c,label\n" + "".join(f"{a},{b},{c},{i % 2}\n"
+                                      for i, (a, b, c) in enumerate(rows))
+    started_in = tmp_path / "project"
+    started_in.mkdir()
+    (started_in / "table.csv").write_text(table)
+    monkeypatch.chdir(started_in)
+    config = _config(data={"source": "csv", "path": "table.csv", "name": REMOVE},
+                     training={"epochs": 3, "early_stopping": None})
+    _stop_at(monkeypatch, "run", epoch=2, step=1)
+    with pytest.raises(RunInterrupted):
+        train(config, tmp_path / "run", verbose=0)
+    monkeypatch.undo()  # back in the original directory, with the real callback
+    return tmp_path / "run", started_in / "table.csv"
+
+
+def test_a_run_on_a_relative_data_path_resumes_from_any_directory(tmp_path, monkeypatch):
+    run, _ = _csv_run_stopped_mid_way(tmp_path, monkeypatch)
+    assert resume(run, verbose=0)["epochs_run"] == 3
+    assert runs.is_complete(run)
+
+
+def test_resuming_on_changed_validation_or_test_rows_is_refused(tmp_path, monkeypatch):
+    run, table = _csv_run_stopped_mid_way(tmp_path, monkeypatch)
+    # The fold's splits are saved when it ends: recompute which rows are test rows.
+    config = load_config(run / "config.yaml", [f"data.data_dir={table.parent}"])
+    row = int(prepare(config).indices["test"][0])
+    lines = table.read_text().splitlines(keepends=True)
+    lines[1 + row] = "9.9,9.9,9.9," + lines[1 + row].rsplit(",", 1)[1]
+    table.write_text("".join(lines))
+    with pytest.raises(DataError, match="checkpoint.npz: the data differ from those the run "
+                                        "started with"):
+        resume(run, verbose=0)

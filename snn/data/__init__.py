@@ -20,7 +20,7 @@ from snn.schema import signature_spec
 
 __all__ = ["Dataset", "PredefinedSplits", "SPLITS", "Standardization", "get_source",
            "list_sources",
-           "load_dataset", "register_source", "resolve_data_path", "split_indices"]
+           "data_root", "load_dataset", "register_source", "resolve_data_path", "split_indices"]
 
 DATA_DIR_VARIABLE = "SNN_DATA_DIR"
 
@@ -66,8 +66,17 @@ def resolve_data_path(path, data_dir=None):
     Returns:
         Path, absolute.
     """
-    base = data_dir or os.environ.get(DATA_DIR_VARIABLE) or "."
-    return (Path(base) / Path(path).expanduser()).resolve()
+    return (data_root(data_dir) / Path(path).expanduser()).resolve()
+
+
+def data_root(data_dir=None):
+    """The directory relative data paths are resolved against: `data_dir` when given, else
+    `$SNN_DATA_DIR` when set, else the current directory.
+
+    Returns:
+        Path, absolute.
+    """
+    return Path(data_dir or os.environ.get(DATA_DIR_VARIABLE) or ".").expanduser().resolve()
 
 
 def load_dataset(data, output_activation):

@@ -190,6 +190,10 @@ def load_csv(
         if len(row) != len(names):
             raise DataError(f"{path}: line {first_line + offset} has {len(row)} columns; "
                             f"expected {len(names)}")
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if header and repeated:
+        raise DataError(f"{path}: line 1: column name {repeated[0]!r} appears "
+                        f"{names.count(repeated[0])} times; expected unique column names")
     label_index = _column_index(path, names, label, header)
     table = np.asarray(body, dtype=str)
     labels = table[:, label_index]

@@ -26,6 +26,13 @@ def split_off(rows, fraction, seed, labels=None):
     Raises:
         DataError: a class has too few examples to appear on both sides.
     """
+    if labels is not None:
+        classes, counts = np.unique(labels[rows], return_counts=True)
+        if counts.min() < 2:
+            rare = classes[counts.argmin()]
+            raise DataError(f"data: class index {rare} has {counts.min()} of {len(rows)} "
+                            "examples; expected at least 2 of each class for stratified "
+                            "splits (is the label column the right one?)")
     try:
         kept, held_out = train_test_split(
             rows, test_size=fraction, random_state=seed,
