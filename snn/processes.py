@@ -43,10 +43,16 @@ def quiet_backend_logs():
 
 def log_warnings_to_stderr():
     """Show the library's warnings (the "snn" logger, e.g. audit findings) as one
-    "snn: warning: ..." line each on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
+    "snn: warning: ..." line each on the current stderr; calling it again (the CLI run
+    twice in one process) points the same handler at the current stderr."""
     logger = logging.getLogger("snn")
+    for handler in logger.handlers:
+        if handler.get_name() == "snn-stderr":
+            handler.stream = sys.stderr  # setStream would flush the old one, maybe closed
+            return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("snn-stderr")
+    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
     logger.addHandler(handler)
     logger.propagate = False
 

@@ -1,23 +1,28 @@
 """The bad-input corpus (tests/bad_inputs/): every mistake a user can make in a config, a
-data file, a path or a saved model gets one clear line and exit status 2, through the CLI.
+data file, a path or a saved model gets one clear line and exit status 2 from the CLI.
 
 Each case is a directory holding its files and `case.yaml`: `command` (the `snn` arguments,
 run in a copy of the directory), `expect` (a phrase of the error line; `{dir}` stands for
-the copy's absolute path) and optionally
-`fsize_limit` (bytes a process may write to one file, to simulate a full disk).
+the copy's absolute path) and optionally `fsize_limit` (bytes a process may write to one
+file, to simulate a full disk). Cases run through `snn.cli.main`, the console script's
+entry point, in this process (a fresh process per case would cost the suite minutes of
+start-up; tests/test_cli.py checks whole processes); a case with a file-size limit runs as
+its own process, since the limit holds for a whole process.
 """
 
+import logging
 import os
 import resource
 import shlex
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
+
+from snn.cli import main
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(path.name for path in CORPUS.iterdir() if path.is_dir())
@@ -31,27 +36,25 @@ def _files(directory):
             if path.is_file() and path.relative_to(directory).parts[0] != RUN_DIR}
 
 
-def _run(case, root):
-    spec = yaml.safe_load((CORPUS / case / "case.yaml").read_text())
-    work = root / case
-    shutil.copytree(CORPUS / case, work)
-    before = _files(work)
-    limit = spec.get("fsize_limit")
-    environment = {key: value for key, value in os.environ.items() if key != "SNN_DATA_DIR"}
+def _in_a_process(arguments, work, limit):
+    # A TF_CPP_MIN_LOG_LEVEL set by the caller would let the child's TensorFlow start-up
+    # lines through (see snn.processes.import_keras_quietly).
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("SNN_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL")}
     result = subprocess.run(
-        [sys.executable, "-m", "snn", *shlex.split(spec["command"])], cwd=work,
-        capture_output=True, text=True, timeout=300, env=environment,
-        preexec_fn=limit and (lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
-                                                          (limit, limit))))
-    return spec, work, before, result
+        [sys.executable, "-m", "snn", *arguments], cwd=work, capture_output=True, text=True,
+        timeout=300, env=environment,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    return result.returncode, result.stderr
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    """Every case, run four at a time (each process spends most of its time importing)."""
-    root = tmp_path_factory.mktemp("bad_inputs")
-    with ThreadPoolExecutor(4) as pool:
-        return dict(zip(CASES, pool.map(lambda case: _run(case, root), CASES)))
+@pytest.fixture(scope="module", autouse=True)
+def _backend_started():
+    """TensorFlow writes its device probing to stderr once per process, on first use: get
+    it over with before a case captures stderr."""
+    import keras
+
+    keras.ops.convert_to_numpy(keras.ops.zeros(1))
 
 
 def test_the_corpus_covers_at_least_forty_cases():
@@ -59,12 +62,30 @@ def test_the_corpus_covers_at_least_forty_cases():
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_bad_input_is_one_line_exit_2_and_leaves_nothing_finished(case, outcomes):
-    spec, work, before, result = outcomes[case]
-    lines = result.stderr.splitlines()
-    assert result.returncode == 2, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("snn: error: "), result.stderr
+def test_a_bad_input_is_one_line_exit_2_and_leaves_nothing_finished(case, tmp_path, capfd,
+                                                                   monkeypatch):
+    spec = yaml.safe_load((CORPUS / case / "case.yaml").read_text())
+    work = tmp_path / case
+    shutil.copytree(CORPUS / case, work)
+    before = _files(work)
+    arguments = shlex.split(spec["command"])
+    if "fsize_limit" in spec:
+        status, stderr = _in_a_process(arguments, work, spec["fsize_limit"])
+    else:
+        monkeypatch.chdir(work)
+        monkeypatch.delenv("SNN_DATA_DIR", raising=False)
+        # The CLI sets up the process (logging to stderr, TensorFlow's log level): undo it
+        # after the case, for the tests that follow.
+        logger = logging.getLogger("snn")
+        monkeypatch.setattr(logger, "handlers", [])
+        monkeypatch.setattr(logger, "propagate", logger.propagate)
+        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+        capfd.readouterr()
+        status, stderr = main(arguments), capfd.readouterr().err
+    lines = stderr.splitlines()
+    assert status == 2, stderr
+    assert len(lines) == 1 and lines[0].startswith("snn: error: "), stderr
     assert spec["expect"].replace("{dir}", str(work)) in lines[0]
     assert _files(work) == before  # nothing written outside the run directory
-    for status in (work / RUN_DIR).rglob("status.json"):
-        assert yaml.safe_load(status.read_text())["status"] != "completed"
+    for status_file in (work / RUN_DIR).rglob("status.json"):
+        assert yaml.safe_load(status_file.read_text())["status"] != "completed"

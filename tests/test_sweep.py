@@ -147,7 +147,7 @@ def test_a_rerun_with_other_settings_trains_the_runs_again(tmp_path):
 
 def test_workers_of_a_killed_sweep_checkpoint_their_runs_and_end(tmp_path):
     path = _write(tmp_path, {"seed": [0, 1]},
-                  training={**BASE["training"], "epochs": 400, "early_stopping": None})
+                  training={**BASE["training"], "epochs": 200, "early_stopping": None})
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
                                 str(out), "--workers", "2"], cwd=tmp_path,
@@ -241,7 +241,7 @@ def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_
 
 def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_path):
     path = _write(tmp_path, {"seed": [0, 1, 2, 3]},
-                  training={**BASE["training"], "epochs": 150, "early_stopping": None})
+                  training={**BASE["training"], "epochs": 80, "early_stopping": None})
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
                                 str(out), "--workers", "2"], cwd=tmp_path,
