@@ -39,7 +39,7 @@ from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
-from snn.processes import start_worker, train_run
+from snn.processes import start_worker, train_run, trained_with
 
 
 SWEEP_CSV = "sweep.csv"
@@ -333,22 +333,14 @@ def _make_sweep_dir(sweep, sweep_dir):
 
 def _finished_outcome(error, run_dir, config):
     """The outcome of a run that needs no training (invalid, or completed before with this
-    very config), else None."""
+    very config; a rerun with other --set values trains its runs again), else None."""
     if error is not None:
         return {"status": "failed", "metrics": None, "reason": error, "seconds": 0.0}
-    if runs.is_complete(run_dir) and _trained_with(run_dir, config):
+    if runs.is_complete(run_dir) and trained_with(run_dir, to_dict(config)):
         return {"status": "completed", "metrics": runs.read_json(run_dir / runs.METRICS),
                 "reason": None, "seconds": 0.0}
     return None
 
-
-def _trained_with(run_dir, config):
-    """Whether the run in `run_dir` was trained with `config` (a rerun with other --set
-    values trains its runs again)."""
-    try:
-        return to_dict(load_config(run_dir / runs.CONFIG)) == to_dict(config)
-    except ConfigError:
-        return False
 
 
 def _run_finals(sweeps, dirs, selections, pool, progress):
