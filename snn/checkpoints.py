@@ -170,17 +170,24 @@ class Checkpointing(keras.callbacks.Callback):
                 f"step {self.step} at learning rate {rate:g} (training diverged; {kept}); "
                 "expected a lower rate: train again with --overwrite --set "
                 "training.learning_rate=...")
-        if self.stop.signum is not None:
+        # After an epoch's last step the epoch ends first (validation, its callbacks), and
+        # `on_epoch_end` stops: a checkpoint after every step but no epoch end would
+        # resume into an epoch with no steps left.
+        if self.stop.signum is not None and batch + 1 != self.params.get("steps"):
             self.save()
-            name = _SIGNAL_NAMES.get(self.stop.signum, f"signal {self.stop.signum}")
-            raise RunInterrupted(f"{name} in epoch {self.epoch + 1}, after step {self.step}",
-                                 self.stop.signum)
+            self._stop(f"in epoch {self.epoch + 1}, after step {self.step}")
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch, self.step = epoch + 1, 0
-        if self.epoch % self.interval == 0:
+        if self.epoch % self.interval == 0 or self.stop.signum is not None:
             self.save()
             self.saved_epoch = self.epoch
+        if self.stop.signum is not None:
+            self._stop(f"after epoch {self.epoch}")
+
+    def _stop(self, where):
+        name = _SIGNAL_NAMES.get(self.stop.signum, f"signal {self.stop.signum}")
+        raise RunInterrupted(f"{name} {where}", self.stop.signum)
 
     def _elapsed(self):
         if self._started is None:
