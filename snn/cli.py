@@ -5,6 +5,7 @@
     snn evaluate RUN_DIR
     snn report DIR
     snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
+              [--executor local|ray] [--address ADDRESS]
     snn models
     snn diagnose CONFIG|MODEL.keras [--random] [--compare] [--out-dir DIR]
     snn audit CONFIG|MODEL.keras
@@ -34,8 +35,29 @@ def main(argv=None):
         when stopped by SIGINT (130) or SIGTERM (143).
     """
     args = _parser().parse_args(argv)
-    prepare_console()
-    return run_reporting_errors(lambda: args.command(args), args.debug)
+
+    def command():
+        _choose_backend(args)
+        prepare_console()
+        return args.command(args)
+
+    return run_reporting_errors(command, args.debug)
+
+
+def _choose_backend(args):
+    """Run Keras on the backend the command's experiment file names in `training.backend`;
+    this must happen before anything imports Keras, which fixes its backend then."""
+    from snn.backends import configured_backend, use_backend
+
+    if getattr(args, "resume", None):
+        path = Path(args.resume) / "config.yaml"  # the run's own config (snn.runs.CONFIG)
+    elif args.command is _evaluate:
+        path = Path(args.run_dir) / "config.yaml"
+    else:
+        path = getattr(args, "config", None) or getattr(args, "target", None)
+    if path is None or Path(path).suffix not in (".yaml", ".yml"):
+        return
+    use_backend(configured_backend(path, getattr(args, "overrides", ())), str(path))
 
 
 def prepare_console():
@@ -144,7 +166,17 @@ def _parser():
                        "combination inside (default: <output.dir>/<name>-sweep); running "
                        "again into it resumes the sweep")
     sweep.add_argument("--workers", type=int, default=None,
-                       help="parallel worker processes (default: one per CPU core)")
+                       help="parallel worker processes (default: one per CPU core); with "
+                       "--executor ray, the most runs at once (default: as many as the "
+                       "cluster has CPUs, one each)")
+    sweep.add_argument("--executor", choices=["local", "ray"], default="local",
+                       help="train the runs in processes of this machine (default), or as "
+                       "tasks on a Ray cluster (pip install 'snn[ray]'; on several machines "
+                       "the sweep directory must be on shared storage)")
+    sweep.add_argument("--address", default=None,
+                       help="with --executor ray: the cluster for ray.init, e.g. auto, "
+                       "ray://HOST:10001, or local for a new local runtime (default: "
+                       "$RAY_ADDRESS, else a new local runtime)")
     sweep.set_defaults(command=_sweep)
 
     evaluate = commands.add_parser(
@@ -248,7 +280,8 @@ def _sweep(args):
     from snn.sweep import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
 
     sweep = plan_sweep(args.config, args.overrides)
-    result = run_sweep(sweep, args.run_dir, args.workers)
+    result = run_sweep(sweep, args.run_dir, args.workers, executor=args.executor,
+                       address=args.address)
     statuses = [outcome["status"] for outcome in result.outcomes.values()]
     metric, _ = sweep.config.sweep.selection
     print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "

@@ -144,6 +144,13 @@ class TrainingConfig:
             CPUs and GPUs with bfloat16 units); or "mixed_float16" (float16 compute with
             Keras' dynamic loss scaling, for GPUs). The output layer, loss and metrics stay
             in float32 either way.
+        backend: the Keras backend, "tensorflow", "jax" or "torch"; "auto" keeps the
+            KERAS_BACKEND environment variable (default tensorflow). Keras fixes it at
+            import, so it applies to the `snn` command; from Python, set KERAS_BACKEND
+            before importing keras (`train` refuses a mismatch).
+        distribution: "none", or "mirrored": data parallelism over every GPU of this
+            machine, with the global `batch_size` split over the replicas (TensorFlow and
+            JAX); see `snn.devices.distribution_scope`.
     """
 
     optimizer: Optimizer = "sgd"
@@ -160,6 +167,8 @@ class TrainingConfig:
     class_weight: Literal["none", "balanced"] = "none"
     checkpoint_interval: PositiveInt = 1
     precision: Literal["float32", "bfloat16", "mixed_float16"] = "float32"
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"
+    distribution: Literal["none", "mirrored"] = "none"
 
     def __post_init__(self):
         if self.loss is not None:

@@ -5,7 +5,7 @@ import os
 
 import keras
 
-from snn.errors import DeviceError
+from snn.errors import ConfigError, DeviceError
 
 
 def visible_gpus():
@@ -49,7 +49,9 @@ def device_scope(device):
             f"training.device: got 'gpu', but the {keras.backend.backend()} backend sees no "
             "GPU; use device: auto or cpu, or install the GPU build (pip install -e '.[gpu]')"
         )
-    return keras.device(f"{device}:0")
+    # The first of its kind. Plain "cpu", not "cpu:0": under PyTorch, Keras would move each
+    # new variable to "cpu:0", which makes a copy that is no longer a Parameter.
+    return keras.device("cpu" if device == "cpu" else "gpu:0")
 
 
 def limit_cpu_threads(count):
@@ -73,3 +75,54 @@ def limit_cpu_threads(count):
         import torch
 
         torch.set_num_threads(count)
+
+
+@contextlib.contextmanager
+def distribution_scope(distribution):
+    """A context manager that trains with data parallelism over this machine's devices.
+
+    Build, compile and fit the model inside it. The batch size stays global: each of the
+    R replicas takes batch_size / R examples of a step and the gradients are averaged, so
+    a step equals one on a single device, up to float rounding and dropout masks.
+
+    Args:
+        distribution: "none", or "mirrored": one replica per GPU, or per logical CPU
+            device where there is no GPU (TensorFlow: `tf.distribute.MirroredStrategy`;
+            JAX: `keras.distribution.DataParallel`).
+
+    Yields:
+        int, the number of replicas.
+
+    Raises:
+        ConfigError: the backend (PyTorch) has no data parallelism in Keras.
+    """
+    if distribution == "none":
+        yield 1
+        return
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([device.name for device in devices])
+        with strategy.scope():
+            yield strategy.num_replicas_in_sync
+    elif backend == "jax":
+        parallel = keras.distribution.DataParallel()
+        with parallel.scope():
+            yield parallel.num_model_replicas
+    else:
+        raise ConfigError(f"training.distribution: got {distribution!r}, which needs the "
+                          f"tensorflow or jax backend; this process runs {backend}")
+
+
+def batch_multiple():
+    """What every batch size must be a multiple of: under JAX data parallelism the number
+    of replicas (JAX shards a batch only into equal parts), else 1.
+
+    Returns:
+        int >= 1.
+    """
+    distribution = keras.distribution.distribution() if keras.backend.backend() == "jax" \
+        else None
+    return distribution.num_model_replicas if distribution is not None else 1

@@ -4,14 +4,17 @@ This module imports only the standard library at the top, so a worker process ca
 (and silence TensorFlow's start-up messages) before anything imports Keras.
 """
 
+import importlib.util
 import logging
 import os
 import signal
 import sys
 import time
 
-# Set in sweep worker processes by `start_worker`.
+# Set in local sweep worker processes by `start_worker`.
 _worker = False
+# Set by `prepare_worker` once it has prepared this process.
+_prepared = False
 
 
 def import_keras_quietly():
@@ -28,7 +31,12 @@ def import_keras_quietly():
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import keras  # noqa: F401
+        import keras
+
+        # On JAX and PyTorch, Keras still imports TensorFlow later where it is installed
+        # (saving, tf.data), with the same start-up messages: take them now.
+        if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
+            import tensorflow  # noqa: F401
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -58,7 +66,7 @@ def log_warnings_to_stderr():
 
 
 def start_worker(threads):
-    """Initialize a sweep worker process: quiet Keras, and its share of the CPU cores.
+    """Initialize a local sweep worker process: `prepare_worker`, and tie it to its parent.
 
     Args:
         threads: int, the CPU threads this worker's backend may use.
@@ -69,6 +77,23 @@ def start_worker(threads):
     # (it stops the workers with SIGTERM), so workers print no tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
+    prepare_worker(threads)
+
+
+def prepare_worker(threads):
+    """Prepare a process to train sweep runs: quiet Keras, and its share of the CPU cores.
+
+    Shared by local worker processes (`start_worker`) and Ray workers (`train_run_in_ray`).
+    Only the first call in a process does anything: a Ray worker runs many tasks, and the
+    backend's thread pools are fixed once it has run an operation.
+
+    Args:
+        threads: int, the CPU threads this process's backend may use.
+    """
+    global _prepared
+    if _prepared:
+        return
+    _prepared = True
     # Children inherit the parent's TF_CPP_MIN_LOG_LEVEL, which would skip the redirect.
     os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
     import_keras_quietly()
@@ -77,6 +102,31 @@ def start_worker(threads):
     from snn.devices import limit_cpu_threads
 
     limit_cpu_threads(threads)
+
+
+def train_run_in_ray(raw_config, run_dir, threads):
+    """The Ray task of a sweep run: `prepare_worker`, then `train_run`.
+
+    Unlike a local worker, a Ray worker keeps its SIGINT handling and its parent: Ray does
+    not send it the terminal's Ctrl-C, `ray.cancel` interrupts a task with SIGINT's handler
+    (training then checkpoints after the current step), and Ray ends its workers itself.
+    Here, not in `snn.sweep`, so that loading the task imports no Keras before the quiet
+    import.
+
+    Args:
+        raw_config: dict, as for `train_run`.
+        run_dir: str, the run directory, a path the Ray worker's machine can write.
+        threads: int, the CPU threads the backend may use (the CPUs the task asked for).
+
+    Returns:
+        dict, as for `train_run`.
+
+    Raises:
+        RunInterrupted: the task was cancelled (or its worker got SIGTERM) during training;
+            the run is checkpointed.
+    """
+    prepare_worker(threads)
+    return train_run(raw_config, run_dir)
 
 
 def _end_with_parent():

@@ -9,6 +9,7 @@ run is reused, and one holding an interrupted run resumes from its checkpoint, s
 the same sweep again resumes an interrupted sweep. Every finished
 run updates `sweep.csv`; at the end the best run by `sweep.select` is written to
 `selected.yaml` and the summary to `sweep.json`, last, so a sweep without it is unfinished.
+With `executor="ray"` the runs are tasks on a Ray cluster instead of local processes.
 
 Example:
 >>> sweep = plan_sweep("configs/digits_sweep.yaml")
@@ -25,21 +26,19 @@ import io
 import itertools
 import json
 import math
-import multiprocessing
 import os
 import re
 import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from snn import runs
 from snn.config import ExperimentConfig, load_config, parse_config, read_config, set_key
 from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
+from snn.executors import LocalWorkers, RayWorkers
 from snn.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
-from snn.processes import start_worker, train_run, trained_with
+from snn.processes import trained_with
 
 
 SWEEP_CSV = "sweep.csv"
@@ -211,7 +210,8 @@ def _format_value(value):
     return re.sub(r"[^A-Za-z0-9_.+-]", "-", str(value))
 
 
-def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
+def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
+              address=None):
     """Train every run of a sweep that has not completed yet, record them, select the best.
 
     Args:
@@ -219,18 +219,29 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
         sweep_dir: str, Path or None; None uses `<output.dir>/<name>-sweep`, so running the
             same sweep again finds and resumes it.
         workers: int, parallel worker processes (default: one per CPU core); each gets an
-            equal share of the cores. 1 trains in this process.
+            equal share of the cores. 1 trains in this process. With `executor="ray"`, the
+            most runs in flight at once (default: all; Ray starts as many as the cluster
+            has CPUs, one CPU and one backend thread per run).
         verbose: 1 prints one line per finished run; 0 is silent.
+        executor: "local" trains in processes of this machine; "ray" as Ray tasks, on the
+            cluster of `address`. Run directories are paths that every Ray worker and this
+            process use, so on a cluster of several machines the sweep directory must be
+            on storage they share (NFS, say).
+        address: str or None, with `executor="ray"`: passed to `ray.init(address=...)`,
+            e.g. "auto", "ray://host:10001", or "local" for a new local Ray runtime; None
+            is Ray's default (the cluster in `$RAY_ADDRESS`, else a new local runtime).
+            Unused when this process has already initialized Ray: that connection is used.
 
     Returns:
         `SweepResult`.
 
     Raises:
-        ConfigError: `workers` is below 1.
+        ConfigError: `workers` is below 1, `executor` is unknown, `address` is given
+            without `executor="ray"`, Ray is not installed, or `ray.init` failed.
         RunDirError: `sweep_dir` cannot be created.
         TrainingError: no run completed (the reasons are in `sweep.csv`).
     """
-    result = run_sweeps([(sweep, sweep_dir)], workers, verbose)[0]
+    result = run_sweeps([(sweep, sweep_dir)], workers, verbose, executor, address)[0]
     if result.selected is None:
         raise TrainingError(f"sweep: none of the {len(result.outcomes)} runs completed with "
                             f"a validation {sweep.config.sweep.selection[0]}; the reasons "
@@ -238,7 +249,7 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1):
     return result
 
 
-def run_sweeps(sweeps, workers=None, verbose=1):
+def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     """Run several sweeps with one pool of workers, e.g. one sweep per data set and method.
 
     First every pending grid run of every sweep, then each sweep's selection, then the
@@ -249,17 +260,26 @@ def run_sweeps(sweeps, workers=None, verbose=1):
         workers: int or None, as for `run_sweep`.
         verbose: 1 prints one line per finished run, labelled by its path below the sweeps'
             common directory.
+        executor: "local" or "ray", as for `run_sweep`.
+        address: str or None, the Ray cluster, as for `run_sweep`.
 
     Returns:
         list of `SweepResult`, in the order of `sweeps`; `selected` and `value` are None
         for a sweep none of whose runs completed.
 
     Raises:
-        ConfigError: `workers` is below 1.
+        ConfigError: as for `run_sweep`; all but a failing `ray.init` before anything is
+            written.
         RunDirError: a sweep directory cannot be created.
     """
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers: got {workers}; expected an integer >= 1")
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"--executor: got {executor!r}; expected 'local' or 'ray'")
+    if address is not None and executor != "ray":
+        raise ConfigError(f"--address: got {address!r}; it names a Ray cluster, so it needs "
+                          "--executor ray")
+    pool = RayWorkers(workers, address) if executor == "ray" else LocalWorkers(workers)
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
     outcomes = [{} for _ in sweeps]
@@ -283,7 +303,7 @@ def run_sweeps(sweeps, workers=None, verbose=1):
     stopped = f"{root}: completed runs are kept and running ones checkpointed; run the " \
         "same command again to resume"
     try:
-        with sigterm_as_interrupt(stopped), _Workers(workers) as pool:
+        with sigterm_as_interrupt(stopped), pool:
             for (index, name), outcome in pool.run(jobs):
                 outcomes[index][name] = outcome
                 progress.report(dirs[index] / name, outcome)
@@ -382,59 +402,6 @@ def final_config(config, final):
         return parse_config(raw, "sweep.final")
     except ConfigError as error:
         raise ConfigError(str(error), key=error.key) from None
-
-
-class _Workers:
-    """Trains runs in this process (one worker) or in a pool of spawned processes, created
-    on first use and shared by every batch of runs (forking a process that has started
-    TensorFlow is unsafe; spawning costs a few seconds per worker)."""
-
-    def __init__(self, workers):
-        self.workers = workers or os.cpu_count() or 1
-        self.pool = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if self.pool is None:
-            return
-        if kind is None:
-            self.pool.shutdown()
-            return
-        # On an error or Ctrl-C, drop the queued runs and stop the running ones: on SIGTERM
-        # a worker checkpoints its run after the current step and ends; a rerun resumes it.
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        children = multiprocessing.active_children()
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.join()
-
-    def run(self, jobs):
-        """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion."""
-        if self.workers == 1 or len(jobs) == 1 and self.pool is None:
-            for key, config, run_dir in jobs:
-                yield key, train_run(to_dict(config), str(run_dir))
-            return
-        if self.pool is None and jobs:
-            threads = max(1, (os.cpu_count() or 1) // self.workers)
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker, initargs=(threads,))
-        futures = {self.pool.submit(train_run, to_dict(config), str(run_dir)): key
-                   for key, config, run_dir in jobs}
-        for future in as_completed(futures):
-            yield futures[future], _outcome(future)
-
-
-def _outcome(future):
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        return {"status": "failed", "metrics": None, "seconds": 0.0,
-                "reason": "the worker process died (killed, or out of memory); run the "
-                          "sweep again to retry"}
 
 
 class _Progress:

@@ -31,12 +31,13 @@ import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
+from snn.backends import use_backend
 from snn.callbacks import EpochProgress, ResumableEarlyStopping
 from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches
-from snn.devices import device_scope
+from snn.devices import batch_multiple, device_scope, distribution_scope
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import AuditError, ConfigError, RunDirError, RunInterrupted, describe
 from snn.evaluation import fold_indices
@@ -106,8 +107,10 @@ def prepare(config, dataset=None, indices=None):
         `Experiment`.
 
     Raises:
-        ConfigError, DataError: the data or the model arguments are unusable.
+        ConfigError, DataError: the data or the model arguments are unusable, or Keras runs
+            on another backend than `training.backend`.
     """
+    use_backend(config.training.backend)
     # Seed Python, NumPy and the backend, so the same config gives the same run.
     keras.utils.set_random_seed(config.seed)
     activation = config.model.arguments["output_activation"]
@@ -177,8 +180,14 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
     >>> metrics["test"]["accuracy"] > 0.96
     True
     """
-    with device_scope(config.training.device):
+    with device_scope(config.training.device), \
+            distribution_scope(config.training.distribution) as replicas:
         # --- data, folds, and the first fold's model: checked before anything is written ---
+        if config.training.batch_size % replicas:
+            raise ConfigError(f"training.batch_size: got {config.training.batch_size}; with "
+                              f"distribution {config.training.distribution!r} over {replicas} "
+                              f"replicas it must be a multiple of {replicas}",
+                              key="training.batch_size")
         dataset = load_dataset(config.data, config.model.arguments["output_activation"])
         folds = fold_indices(config, dataset)
         first = prepare(config, dataset, folds[0])
@@ -193,7 +202,8 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
             if not resume:
                 save_config(config, run_dir / runs.CONFIG)
                 runs.write_json(run_dir / runs.ENVIRONMENT, {
-                    **runs.environment(), "data_dir": str(data_root(config.data.data_dir))})
+                    **runs.environment(), "replicas": replicas,
+                    "data_dir": str(data_root(config.data.data_dir))})
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
             metrics = _summary(config, results, findings)
             runs.write_json(run_dir / runs.METRICS, metrics)
@@ -345,7 +355,13 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     config, model = experiment.config, experiment.model
     training = config.training
     x, y = experiment.splits["train"]
-    batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight)
+    batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight,
+                           batch_multiple())
+    # Every validation batch must split evenly too: leave out the last few rows (the test
+    # metrics, afterwards, use every row).
+    x_val, y_val = experiment.splits["validation"]
+    kept = len(x_val) - len(x_val) % batch_multiple()
+    validation = (x_val[:kept], y_val[:kept])
     stopping = training.early_stopping and ResumableEarlyStopping(
         monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,
         min_delta=training.early_stopping.min_delta)
@@ -362,7 +378,7 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
     callbacks = [keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
                  *resumables, checkpoint, *([progress] if progress else [])]
-    fit = functools.partial(model.fit, validation_data=experiment.splits["validation"],
+    fit = functools.partial(model.fit, validation_data=validation,
                             validation_batch_size=training.batch_size, callbacks=callbacks,
                             shuffle=False, verbose=0)  # EpochBatches shuffles
     try:
@@ -506,6 +522,14 @@ def _evaluate(model, task, num_outputs, x, y, batch_size):
         predictions = predict_outputs(model, x, task, num_outputs)
         return {"loss": prediction_loss(task, y, predictions),
                 **prediction_metrics(task, y, predictions)}
-    loss = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)["loss"]
-    predictions = model.predict(x, batch_size=batch_size, verbose=0)
+    predictions = _predict(model, x, batch_size)
+    loss = model.compute_loss(x=x, y=y, y_pred=predictions, training=False)
     return {"loss": float(loss), **prediction_metrics(task, y, predictions)}
+
+
+def _predict(model, x, batch_size):
+    """`model.predict`, also where every batch must split evenly over the replicas (JAX
+    data parallelism): the last batch is padded with copies of a row, cut off after."""
+    padding = -len(x) % batch_multiple()
+    padded = np.concatenate([x, np.repeat(x[-1:], padding, axis=0)]) if padding else x
+    return model.predict(padded, batch_size=batch_size, verbose=0)[:len(x)]

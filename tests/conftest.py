@@ -1,4 +1,5 @@
-"""Shared fixtures: the project root, the real data in ../shared/data, and the CLI."""
+"""Shared fixtures: the project root, the real data in ../shared/data, and the CLI; and
+which tests make up the core that runs under every Keras backend."""
 
 import os
 import subprocess
@@ -9,6 +10,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# The core: layers, theory, models, in-memory training, diagnostics. CI runs these again
+# with KERAS_BACKEND=jax and =torch (`pytest -m core`); the rest (CLI processes, sweeps,
+# reproductions, notebooks) runs on the default backend, TensorFlow.
+CORE = {"test_layers", "test_theory", "test_models", "test_losses", "test_metrics",
+        "test_training", "test_checkpoints", "test_callbacks", "test_data_batches",
+        "test_interrupts", "test_evaluation", "test_diagnostics_statistics",
+        "test_diagnostics_audit", "test_diagnostics_compare"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in CORE:
+            item.add_marker(pytest.mark.core)
 
 
 @pytest.fixture
@@ -26,9 +41,14 @@ def shared_data():
 
 
 def run_cli(*args, cwd, env=None):
-    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess."""
+    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess.
+
+    TensorFlow, once imported here, sets TF_CPP_MIN_LOG_LEVEL in this process; the child
+    gets it only from `env`, as a user would set it."""
+    inherited = {key: value for key, value in os.environ.items()
+                 if key != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run(
         [sys.executable, "-m", "snn", *map(str, args)],
         cwd=cwd, capture_output=True, text=True, timeout=600,
-        env={**os.environ, **(env or {})},
+        env={**inherited, **(env or {})},
     )

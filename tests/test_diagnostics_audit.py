@@ -89,7 +89,10 @@ def test_depthwise_kernels_need_fan_in_kernel_area():
     # Keras' LeCun init counts all 32 input channels: variance 1/(9*32) instead of 1/9.
     (finding,) = audit(model(keras.initializers.LecunNormal(seed=0)))
     assert finding.code == "depthwise-fan-in"
-    assert float(finding.message.split("fan_in = ")[1].split()[0]) == pytest.approx(1 / 32, rel=0.1)
+    # 288 weights: the sample variance has a relative standard error of sqrt(2/288) = 0.083;
+    # four of them still keep 1/32 far from the correct 1. Each backend draws other weights.
+    measured = float(finding.message.split("fan_in = ")[1].split()[0])
+    assert measured == pytest.approx(1 / 32, rel=4 * np.sqrt(2 / 288))
     right = keras.initializers.VarianceScaling(32.0, "fan_in", "truncated_normal", seed=0)
     assert audit(model(right)) == []
 

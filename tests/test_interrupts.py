@@ -1,4 +1,3 @@
-import os
 import signal
 
 import pytest
@@ -10,20 +9,20 @@ from snn.interrupts import StopRequests, sigterm_as_interrupt
 def test_the_first_signal_is_recorded_not_raised_and_handlers_come_back(capsys):
     before = signal.getsignal(signal.SIGTERM)
     with StopRequests() as stop:
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         assert stop.signum == signal.SIGTERM
-        os.kill(os.getpid(), signal.SIGTERM)  # already stopping: nothing more happens
+        signal.raise_signal(signal.SIGTERM)  # already stopping: nothing more happens
     assert signal.getsignal(signal.SIGTERM) is before
     assert "snn: SIGTERM: stopping after this step\n" in capsys.readouterr().err
 
 
 def test_a_second_ctrl_c_stops_at_once(capsys):
     with StopRequests() as stop:
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
         assert "(Ctrl-C again to stop at once)" in capsys.readouterr().err
         assert stop.signum == signal.SIGINT
         with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
 
 
 def test_an_ignored_sigint_stays_ignored(capsys):
@@ -31,9 +30,9 @@ def test_an_ignored_sigint_stays_ignored(capsys):
     try:
         with StopRequests() as stop:
             assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
             assert stop.signum is None
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             assert stop.signum == signal.SIGTERM
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -43,6 +42,6 @@ def test_an_ignored_sigint_stays_ignored(capsys):
 def test_sigterm_as_interrupt_raises_run_interrupted_with_the_signal():
     with pytest.raises(RunInterrupted, match="sweep stopped") as caught:
         with sigterm_as_interrupt("sweep stopped"):
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
     assert caught.value.signum == signal.SIGTERM
     assert isinstance(caught.value, KeyboardInterrupt)

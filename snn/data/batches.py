@@ -21,6 +21,9 @@ class EpochBatches(keras.utils.PyDataset):
         x: array (n, ...), the inputs.
         y: array (n, ...), the targets.
         batch_size: int, examples per step; each epoch's last step takes the remainder.
+        multiple_of: int, what every batch's size must be a multiple of (the replicas of
+            JAX data parallelism): each epoch then leaves out its last `n % multiple_of`
+            rows, different ones every epoch.
         seed: int, the shuffling seed.
         class_weight: {class index: weight} or None; with it each batch carries sample
             weights, `class_weight[y]`.
@@ -32,11 +35,13 @@ class EpochBatches(keras.utils.PyDataset):
     (3, 2)
     """
 
-    def __init__(self, x, y, batch_size, seed, class_weight=None, first_epoch=0,
-                 first_step=0):
+    def __init__(self, x, y, batch_size, seed, class_weight=None, multiple_of=1,
+                 first_epoch=0, first_step=0):
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
-        self.steps_per_epoch = -(-len(x) // batch_size)
+        self.multiple_of = multiple_of
+        self.rows_per_epoch = len(x) - len(x) % multiple_of
+        self.steps_per_epoch = -(-self.rows_per_epoch // batch_size)
         self.first = first_epoch * self.steps_per_epoch + first_step
         self.weights = None
         if class_weight is not None:
@@ -47,7 +52,8 @@ class EpochBatches(keras.utils.PyDataset):
     def starting_at(self, epoch, step=0):
         """The same batches, with item 0 at `step` of `epoch`."""
         weights = None if self.weights is None else dict(enumerate(self.weights))
-        return EpochBatches(self.x, self.y, self.batch_size, self.seed, weights, epoch, step)
+        return EpochBatches(self.x, self.y, self.batch_size, self.seed, weights,
+                            self.multiple_of, epoch, step)
 
     @property
     def num_batches(self):
@@ -55,7 +61,8 @@ class EpochBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         epoch, step = divmod(self.first + index, self.steps_per_epoch)
-        rows = self._permutation(epoch)[step * self.batch_size:(step + 1) * self.batch_size]
+        end = min((step + 1) * self.batch_size, self.rows_per_epoch)
+        rows = self._permutation(epoch)[step * self.batch_size:end]
         y = self.y[rows]
         if self.weights is None:
             return self.x[rows], y

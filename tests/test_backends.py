@@ -1,0 +1,55 @@
+"""Choosing the Keras backend from a config: before Keras loads, and checked after."""
+
+import json
+
+import keras
+import pytest
+
+from conftest import ROOT, run_cli
+from snn.backends import BACKENDS, configured_backend, use_backend
+from snn.errors import ConfigError
+
+
+def test_the_config_file_names_the_backend_and_set_overrides_it(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text("name: e\ntraining: {backend: jax, epochs: 2}\n")
+    assert configured_backend(path) == "jax"
+    assert configured_backend(path, ["training.epochs=3", "training.backend= torch"]) == "torch"
+    path.write_text("name: e\n")
+    assert configured_backend(path) == "auto"
+
+
+def test_an_unreadable_config_leaves_the_backend_to_the_full_parse(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text("training: [unclosed\n")
+    assert configured_backend(path) == "auto"
+    assert configured_backend(tmp_path / "missing.yaml") == "auto"
+
+
+def test_another_backend_than_the_running_one_is_refused():
+    running = keras.backend.backend()
+    use_backend(running)
+    use_backend("auto")
+    other = next(name for name in BACKENDS if name != running)
+    with pytest.raises(ConfigError, match=f"e.yaml: training.backend: got '{other}', but Keras "
+                                          f"already runs on '{running}'.*KERAS_BACKEND={other}"):
+        use_backend(other, "e.yaml")
+    with pytest.raises(ConfigError, match="got 'theano'; expected one of auto, tensorflow"):
+        use_backend("theano")
+
+
+def test_the_cli_trains_and_resumes_on_the_configs_backend(tmp_path):
+    # Subprocesses: each imports Keras after reading the config.
+    config = tmp_path / "e.yaml"
+    config.write_text(
+        "name: e\nseed: 0\ndata: {source: sklearn, name: iris}\n"
+        "model: {name: snn_mlp, depth: 2, units: 8}\n"
+        "training: {backend: torch, epochs: 2, batch_size: 32, early_stopping: null}\n")
+    done = run_cli("train", config, "--run-dir", tmp_path / "run", cwd=ROOT,
+                   env={"KERAS_BACKEND": "jax"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no TensorFlow start-up lines on another backend either
+    environment = json.loads((tmp_path / "run" / "environment.json").read_text())
+    assert environment["backend"] == "torch"
+    done = run_cli("evaluate", tmp_path / "run", cwd=ROOT, env={"KERAS_BACKEND": "jax"})
+    assert done.returncode == 0, done.stderr
