@@ -8,15 +8,23 @@ labels) for the same epochs, validating on 1,024 held-out rows after every epoch
 trainer does. The candidates run interleaved (A B C A B C ...) after one warm-up run each,
 so drifts in the machine's speed hit them alike; the report gives each one's median
 samples/s, the achieved GFLOP/s (6 x multiply-accumulates per sample: forward, and the
-backward pass's two products) and the ratio of the trainer to each reference. Output: a
-table on stdout and `throughput.json`.
+backward pass's two products) and the ratio of the trainer to each reference. The trainer
+runs with its defaults ("snn") and with each hot-path setting of `VARIANTS` (XLA; one step
+per call instead of up to 16). Output: a table on stdout and `throughput.json`.
 
-The trainer's figure is its own `samples_per_second` (the time inside `fit`, with its
-per-epoch checkpoints and validation); the references' are timed around their loops.
+A rate is steady-state: each round trains a fresh model for E epochs and another for one,
+and the rate is (E - 1) x rows / (t_E - t_1), which leaves out graph tracing and XLA
+compilation (the same in both). The trainer's times are its own `train_seconds` (inside
+`fit`, with its per-epoch checkpoints and validation); the references' are timed around
+their loops.
 """
 
 import argparse
+import concurrent.futures
+import functools
+import importlib.util
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -51,10 +59,13 @@ def main():
         rates = {name: [] for name in candidates}
         for repeat in range(args.repeats + 1):  # the first round warms up and is dropped
             for name, run in candidates.items():
-                rate = run(case, epochs=1 if repeat == 0 else case["epochs"])
+                seconds = {}
+                for epochs in (case["epochs"], 1):
+                    seconds[epochs] = run(case, epochs=epochs)
+                    keras.backend.clear_session()
                 if repeat:
-                    rates[name].append(rate)
-                keras.backend.clear_session()
+                    rates[name].append((case["epochs"] - 1) * case["rows"] /
+                                       (seconds[case["epochs"]] - seconds[1]))
         flops = training_flops(case)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         row = {**{k: v for k, v in case.items() if k != "epochs"}, "epochs": case["epochs"],
@@ -62,8 +73,9 @@ def main():
                "samples_per_second": medians,
                "gflops": {name: rate * flops / 1e9 for name, rate in medians.items()},
                "runs": rates,
-               "ratio": {name: medians["snn"] / rate for name, rate in medians.items()
-                         if name != "snn"}}
+               "ratio": {f"{ours}/{name}": medians[ours] / rate
+                         for ours in VARIANTS for name, rate in medians.items()
+                         if name not in VARIANTS}}
         results.append(row)
         print(_format_row(row))
     report = {"machine": _machine(), "ceiling_gflops": ceiling, "cases": results}
@@ -102,17 +114,22 @@ def _data(case):
     return x, rng.integers(0, CLASSES, rows)
 
 
+# The trainer's settings of the hot path that are measured against its defaults.
+VARIANTS = {"snn": {}, "snn+xla": {"jit_compile": True}, "snn-spe1": {"steps_per_execution": 1}}
+
+
 def _candidates():
-    candidates = {"snn": _snn_trainer, "keras": _plain_keras}
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    candidates = {name: functools.partial(_snn_trainer, training=training)
+                  for name, training in VARIANTS.items()}
+    candidates["keras"] = _plain_keras
+    if importlib.util.find_spec("torch") is None:
         return candidates
     return {**candidates, "pytorch": _pytorch}
 
 
-def _snn_trainer(case, epochs):
-    """The `snn` trainer end to end on the case's data, from an `.npz` file."""
+def _snn_trainer(case, epochs, training):
+    """The `snn` trainer end to end on the case's data, from an `.npz` file, with the
+    `training` settings on top of the defaults."""
     from snn.config import parse_config
     from snn.training import train
 
@@ -130,10 +147,10 @@ def _snn_trainer(case, epochs):
             "model": {"name": case["model"], "dropout_rate": 0.05, **model},
             "training": {"optimizer": "sgd", "learning_rate": 0.01,
                          "batch_size": case["batch_size"], "epochs": epochs,
-                         "early_stopping": None, "audit": "off"},
+                         "early_stopping": None, "audit": "off", **training},
         })
         metrics = train(config, Path(directory) / "run", verbose=0)
-    return metrics["samples_per_second"]
+    return metrics["train_seconds"]
 
 
 def _plain_keras(case, epochs):
@@ -161,11 +178,19 @@ def _plain_keras(case, epochs):
     started = time.perf_counter()
     model.fit(x[train], y[train], batch_size=case["batch_size"], epochs=epochs,
               validation_data=(x[validation], y[validation]), verbose=0)
-    return epochs * case["rows"] / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 def _pytorch(case, epochs):
-    """The same MLP in PyTorch (CNNs: skipped, returns NaN), with per-epoch validation."""
+    """The same MLP in PyTorch (CNNs: skipped, returns NaN), with per-epoch validation, in
+    a fresh process: PyTorch's OpenMP threads keep spinning after its steps and slowed the
+    TensorFlow candidates by a third when both ran in one process."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_pytorch_here, case, epochs).result()
+
+
+def _pytorch_here(case, epochs):
     import torch
 
     if case["model"] != "snn_mlp":
@@ -192,7 +217,7 @@ def _pytorch(case, epochs):
         model.eval()
         with torch.no_grad():
             loss_function(model(x[:VALIDATION_ROWS]), y[:VALIDATION_ROWS])
-    return epochs * case["rows"] / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 def training_flops(case):
@@ -255,7 +280,7 @@ def _format_row(row):
     rates = row["samples_per_second"]
     cells = ", ".join(f"{candidate} {rate:,.0f}/s ({row['gflops'][candidate]:.0f} GFLOP/s)"
                       for candidate, rate in rates.items())
-    ratios = ", ".join(f"snn/{candidate} {ratio:.3f}" for candidate, ratio in row["ratio"].items())
+    ratios = ", ".join(f"{pair} {ratio:.3f}" for pair, ratio in row["ratio"].items())
     return f"{name} batch {row['batch_size']}: {cells}; {ratios}"
 
 

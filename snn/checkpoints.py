@@ -51,10 +51,11 @@ def fingerprint(*arrays):
 class Checkpointing(keras.callbacks.Callback):
     """Write checkpoints every `interval` epochs; stop on request, or on a bad loss.
 
-    After every step: a NaN or infinite loss stops training with an error naming the step
-    (the last checkpoint, of good weights, stays); a stop request (a signal) writes a
-    checkpoint and stops. Unlike `keras.callbacks.TerminateOnNaN`, it stops at once rather
-    than finishing the epoch, and prints nothing itself.
+    After every step (every call into the backend, with `steps_per_execution`): a NaN or
+    infinite loss stops training with an error naming the step (the last checkpoint, of
+    good weights, stays); a stop request (a signal) writes a checkpoint and stops. Unlike
+    `keras.callbacks.TerminateOnNaN`, it stops at once rather than finishing the epoch, and
+    prints nothing itself.
 
     Put it after the callbacks whose state it saves, so their epoch-end updates are in.
 
@@ -84,6 +85,7 @@ class Checkpointing(keras.callbacks.Callback):
         self.epoch, self.step, self.seconds = 0, 0, 0.0
         self.saved_epoch = None
         self._metrics = None  # running means to restore in the first resumed epoch
+        self._first_step = 0
         self._started = None
 
     def restore(self, model, batch):
@@ -154,12 +156,14 @@ class Checkpointing(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+        self._first_step = self.step  # 0, or where a resumed epoch goes on
         if self._metrics is not None:  # Keras has just reset them for the epoch
             _assign(self.model.metrics_variables, self._metrics, self.path)
             self._metrics = None
 
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
+        # Once per call into the backend: `batch` is the call's last step in this `fit`.
+        self.step = self._first_step + batch + 1
         loss = float((logs or {}).get("loss", 0.0))
         if not np.isfinite(loss):
             kept = ("no checkpoint was written" if self.saved_epoch is None else

@@ -106,6 +106,9 @@ class EarlyStoppingConfig:
     min_delta: Annotated[float, Range(0.0)] = 0.0
 
 
+# `training.steps_per_execution` by default (measured in benchmarks/RESULTS.md).
+STEPS_PER_EXECUTION = 16
+
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
     "adam": keras.optimizers.Adam,
@@ -144,6 +147,12 @@ class TrainingConfig:
             CPUs and GPUs with bfloat16 units); or "mixed_float16" (float16 compute with
             Keras' dynamic loss scaling, for GPUs). The output layer, loss and metrics stay
             in float32 either way.
+        steps_per_execution: the most training steps per call into the backend (fewer
+            Python round trips between steps). The trainer takes the largest divisor of
+            the steps per epoch not above it, so epochs end between calls; stop requests,
+            checkpoints and the NaN check act between calls.
+        jit_compile: compile the training step with XLA: true, false, or "auto" (Keras'
+            choice: on GPUs and under JAX; not on TensorFlow's CPU, not under PyTorch).
         backend: the Keras backend, "tensorflow", "jax" or "torch"; "auto" keeps the
             KERAS_BACKEND environment variable (default tensorflow). Keras fixes it at
             import, so it applies to the `snn` command; from Python, set KERAS_BACKEND
@@ -167,6 +176,8 @@ class TrainingConfig:
     class_weight: Literal["none", "balanced"] = "none"
     checkpoint_interval: PositiveInt = 1
     precision: Literal["float32", "bfloat16", "mixed_float16"] = "float32"
+    steps_per_execution: PositiveInt = STEPS_PER_EXECUTION
+    jit_compile: bool | Literal["auto"] = "auto"
     backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"
     distribution: Literal["none", "mirrored"] = "none"
 

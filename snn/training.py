@@ -36,7 +36,7 @@ from snn.callbacks import EpochProgress, ResumableEarlyStopping
 from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
-from snn.data.batches import EpochBatches
+from snn.data.batches import EpochBatches, steps_per_epoch
 from snn.devices import batch_multiple, device_scope, distribution_scope
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import AuditError, ConfigError, RunDirError, RunInterrupted, describe
@@ -323,10 +323,18 @@ def _compile(experiment):
     loss, metrics = _TASK_DEFAULTS[experiment.task]
     metrics = training.metrics if training.metrics is not None else metrics
     _check_monitor(training.early_stopping, metrics)
+    steps = steps_per_epoch(len(experiment.splits["train"][0]), training.batch_size,
+                            batch_multiple())
+    # Keras on PyTorch runs one step per call.
+    most = 1 if keras.backend.backend() == "torch" else training.steps_per_execution
     experiment.model.compile(
         optimizer=OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
         loss=training.loss or loss,
         metrics=metrics,
+        # A divisor, so that every epoch ends between calls: a call past the epoch's end
+        # would take the next epoch's batches, and a resumed run would see other ones.
+        steps_per_execution=max(count for count in range(1, most + 1) if steps % count == 0),
+        jit_compile=training.jit_compile,
     )
 
 

@@ -41,14 +41,17 @@ def shared_data():
 
 
 def run_cli(*args, cwd, env=None):
-    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess.
-
-    TensorFlow, once imported here, sets TF_CPP_MIN_LOG_LEVEL in this process; the child
-    gets it only from `env`, as a user would set it."""
-    inherited = {key: value for key, value in os.environ.items()
-                 if key != "TF_CPP_MIN_LOG_LEVEL"}
+    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess."""
     return subprocess.run(
         [sys.executable, "-m", "snn", *map(str, args)],
         cwd=cwd, capture_output=True, text=True, timeout=600,
-        env={**inherited, **(env or {})},
+        env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture(autouse=True)
+def _environment_of_a_users_shell(monkeypatch):
+    """Child processes see the environment a user's shell would give them: importing JAX
+    or TensorFlow here sets TF_CPP_MIN_LOG_LEVEL in this process, which the `snn` command
+    would take for the user's choice and show TensorFlow's log lines."""
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)

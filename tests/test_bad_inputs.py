@@ -37,10 +37,7 @@ def _files(directory):
 
 
 def _in_a_process(arguments, work, limit):
-    # A TF_CPP_MIN_LOG_LEVEL set by the caller would let the child's TensorFlow start-up
-    # lines through (see snn.processes.import_keras_quietly).
-    environment = {key: value for key, value in os.environ.items()
-                   if key not in ("SNN_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL")}
+    environment = {key: value for key, value in os.environ.items() if key != "SNN_DATA_DIR"}
     result = subprocess.run(
         [sys.executable, "-m", "snn", *arguments], cwd=work, capture_output=True, text=True,
         timeout=300, env=environment,

@@ -78,7 +78,8 @@ RESUMABLE = """name: resumable
 seed: 3
 data: {source: sklearn, name: digits}
 model: {name: snn_mlp, depth: 4, units: 64, dropout_rate: 0.05}
-training: {epochs: 4, batch_size: 8, learning_rate: 0.01, early_stopping: {patience: 2}}
+training: {epochs: 4, batch_size: 8, learning_rate: 0.01, early_stopping: {patience: 2},
+           steps_per_execution: 1}
 """
 
 

@@ -243,12 +243,13 @@ def test_the_same_config_and_seed_give_identical_metrics(tmp_path):
 
 
 def _stop_at(monkeypatch, fold_dir_name, epoch, step):
-    """Deliver a stop request (as SIGTERM would) after `step` of `epoch` (1-based) there."""
+    """Deliver a stop request (as SIGTERM would) after `step` of `epoch` (1-based) there;
+    with several steps per call into the backend, `step` must end a call."""
     original = Checkpointing.on_train_batch_end
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.path.parent.name == fold_dir_name and (self.epoch + 1, self.step + 1) == \
-                (epoch, step):
+        if self.path.parent.name == fold_dir_name and \
+                (self.epoch + 1, self._first_step + batch + 1) == (epoch, step):
             self.stop.signum = signal.SIGTERM
         original(self, batch, logs)
 
@@ -259,7 +260,7 @@ def test_a_run_stopped_mid_epoch_resumes_to_exactly_the_uninterrupted_result(tmp
                                                                               monkeypatch):
     config = _config(evaluation={"protocol": "kfold", "folds": 3},
                      training={"epochs": 5, "early_stopping": {"patience": 1},
-                               "activation_statistics": True})
+                               "activation_statistics": True, "steps_per_execution": 1})
     alone = train(config, tmp_path / "alone", verbose=0)
     _stop_at(monkeypatch, "fold_2", epoch=2, step=3)
     with pytest.raises(RunInterrupted, match=r"stopped by SIGTERM in epoch 2, after step 3; "
@@ -296,6 +297,23 @@ def test_a_stop_after_an_epochs_last_step_ends_the_epoch_and_resumes_after_it(tm
     monkeypatch.undo()
     resumed = resume(tmp_path / "stopped", verbose=0)
     assert resumed["test"] == alone["test"] and resumed["epochs_run"] == 3
+    assert (tmp_path / "stopped" / "history.csv").read_bytes() == \
+        (tmp_path / "alone" / "history.csv").read_bytes()
+
+
+def test_with_several_steps_per_call_a_stop_lands_between_calls_and_resumes_exactly(
+        tmp_path, monkeypatch):
+    # 25 steps per epoch at batch 4: the largest divisor not above 6 is 5 steps per call.
+    config = _config(training={"epochs": 3, "batch_size": 4, "steps_per_execution": 6,
+                               "early_stopping": None})
+    assert -(-len(prepare(config).splits["train"][0]) // 4) == 25
+    alone = train(config, tmp_path / "alone", verbose=0)
+    _stop_at(monkeypatch, "stopped", epoch=2, step=10)
+    with pytest.raises(RunInterrupted, match="SIGTERM in epoch 2, after step 10; checkpoint"):
+        train(config, tmp_path / "stopped", verbose=0)
+    monkeypatch.undo()
+    resumed = resume(tmp_path / "stopped", verbose=0)
+    assert resumed["test"] == alone["test"] and resumed["validation"] == alone["validation"]
     assert (tmp_path / "stopped" / "history.csv").read_bytes() == \
         (tmp_path / "alone" / "history.csv").read_bytes()
 
@@ -398,7 +416,7 @@ def _csv_run_stopped_mid_way(tmp_path, monkeypatch):
     (started_in / "table.csv").write_text(table)
     monkeypatch.chdir(started_in)
     config = _config(data={"source": "csv", "path": "table.csv", "name": REMOVE},
-                     training={"epochs": 3, "early_stopping": None})
+                     training={"epochs": 3, "early_stopping": None, "steps_per_execution": 1})
     _stop_at(monkeypatch, "run", epoch=2, step=1)
     with pytest.raises(RunInterrupted):
         train(config, tmp_path / "run", verbose=0)

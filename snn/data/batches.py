@@ -10,6 +10,20 @@ import keras
 import numpy as np
 
 
+def steps_per_epoch(rows, batch_size, multiple_of=1):
+    """Training steps in an epoch of `EpochBatches` (the last may be short).
+
+    Args:
+        rows: int, training examples.
+        batch_size: int, examples per step.
+        multiple_of: int, as for `EpochBatches`.
+
+    Returns:
+        int.
+    """
+    return -(-(rows - rows % multiple_of) // batch_size)
+
+
 class EpochBatches(keras.utils.PyDataset):
     """Shuffled mini-batches, epoch after epoch, from a fixed (epoch, step) onwards.
 
@@ -41,7 +55,7 @@ class EpochBatches(keras.utils.PyDataset):
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
         self.multiple_of = multiple_of
         self.rows_per_epoch = len(x) - len(x) % multiple_of
-        self.steps_per_epoch = -(-self.rows_per_epoch // batch_size)
+        self.steps_per_epoch = steps_per_epoch(len(x), batch_size, multiple_of)
         self.first = first_epoch * self.steps_per_epoch + first_step
         self.weights = None
         if class_weight is not None:
