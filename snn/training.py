@@ -36,7 +36,7 @@ from snn.callbacks import EpochProgress, ResumableEarlyStopping
 from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
-from snn.data.batches import EpochBatches, steps_per_epoch
+from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.devices import batch_multiple, device_scope, distribution_scope
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import AuditError, ConfigError, RunDirError, RunInterrupted, describe
@@ -368,7 +368,7 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     # Every validation batch must split evenly too: leave out the last few rows (the test
     # metrics, afterwards, use every row).
     x_val, y_val = experiment.splits["validation"]
-    kept = len(x_val) - len(x_val) % batch_multiple()
+    kept = even_rows(len(x_val), batch_multiple())
     validation = (x_val[:kept], y_val[:kept])
     stopping = training.early_stopping and ResumableEarlyStopping(
         monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,

@@ -10,6 +10,20 @@ import keras
 import numpy as np
 
 
+def even_rows(rows, multiple_of):
+    """How many of `rows` examples split into batches whose sizes are multiples of
+    `multiple_of` (the replicas of JAX data parallelism): the rest is left out.
+
+    Args:
+        rows: int, examples.
+        multiple_of: int >= 1.
+
+    Returns:
+        int, the largest multiple of `multiple_of` not above `rows`.
+    """
+    return rows - rows % multiple_of
+
+
 def steps_per_epoch(rows, batch_size, multiple_of=1):
     """Training steps in an epoch of `EpochBatches` (the last may be short).
 
@@ -21,7 +35,7 @@ def steps_per_epoch(rows, batch_size, multiple_of=1):
     Returns:
         int.
     """
-    return -(-(rows - rows % multiple_of) // batch_size)
+    return -(-even_rows(rows, multiple_of) // batch_size)
 
 
 class EpochBatches(keras.utils.PyDataset):
@@ -54,7 +68,7 @@ class EpochBatches(keras.utils.PyDataset):
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
         self.multiple_of = multiple_of
-        self.rows_per_epoch = len(x) - len(x) % multiple_of
+        self.rows_per_epoch = even_rows(len(x), multiple_of)
         self.steps_per_epoch = steps_per_epoch(len(x), batch_size, multiple_of)
         self.first = first_epoch * self.steps_per_epoch + first_step
         self.weights = None
