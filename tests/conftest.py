@@ -1,6 +1,7 @@
 """Shared fixtures: the project root, the real data in ../shared/data, and the CLI; and
 which tests make up the core that runs under every Keras backend."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -41,12 +42,48 @@ def shared_data():
 
 
 def run_cli(*args, cwd, env=None):
-    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess."""
+    """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess.
+
+    For what only a whole process shows: signals, start-up output, another backend. A
+    fresh process costs seconds of imports; the `snn_cli` fixture runs a command in this
+    one.
+    """
     return subprocess.run(
         [sys.executable, "-m", "snn", *map(str, args)],
         cwd=cwd, capture_output=True, text=True, timeout=600,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture
+def snn_cli(capfd, monkeypatch):
+    """Run `snn ARGS` through `snn.cli.main`, the console script's entry point, in this
+    process: `snn_cli(*args, cwd=DIR)` returns a CompletedProcess like `run_cli`'s, its
+    stdout and stderr read from file descriptors 1 and 2."""
+    import keras
+
+    from snn.cli import main
+
+    # TensorFlow writes its device probing to stderr on first use in a process: get it over
+    # with before a command's stderr is read.
+    keras.ops.convert_to_numpy(keras.ops.zeros(1))
+    # The CLI sets up the process (a stderr handler on the "snn" logger, TensorFlow's log
+    # level in the environment): undo it after each command, for what follows, processes
+    # the test starts included.
+    logger = logging.getLogger("snn")
+
+    def run(*args, cwd):
+        with monkeypatch.context() as patch:
+            patch.setattr(logger, "handlers", [])
+            patch.setattr(logger, "propagate", logger.propagate)
+            patch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+            patch.chdir(cwd)
+            capfd.readouterr()
+            status = main([str(arg) for arg in args])
+            output = capfd.readouterr()
+        return subprocess.CompletedProcess(args, status, output.out, output.err)
+
+    return run
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ start-up; tests/test_cli.py checks whole processes); a case with a file-size lim
 its own process, since the limit holds for a whole process.
 """
 
-import logging
 import os
 import resource
 import shlex
@@ -21,8 +20,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from snn.cli import main
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(path.name for path in CORPUS.iterdir() if path.is_dir())
@@ -45,21 +42,12 @@ def _in_a_process(arguments, work, limit):
     return result.returncode, result.stderr
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _backend_started():
-    """TensorFlow writes its device probing to stderr once per process, on first use: get
-    it over with before a case captures stderr."""
-    import keras
-
-    keras.ops.convert_to_numpy(keras.ops.zeros(1))
-
-
 def test_the_corpus_covers_at_least_forty_cases():
     assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_bad_input_is_one_line_exit_2_and_leaves_nothing_finished(case, tmp_path, capfd,
+def test_a_bad_input_is_one_line_exit_2_and_leaves_nothing_finished(case, tmp_path, snn_cli,
                                                                    monkeypatch):
     spec = yaml.safe_load((CORPUS / case / "case.yaml").read_text())
     work = tmp_path / case
@@ -69,16 +57,9 @@ def test_a_bad_input_is_one_line_exit_2_and_leaves_nothing_finished(case, tmp_pa
     if "fsize_limit" in spec:
         status, stderr = _in_a_process(arguments, work, spec["fsize_limit"])
     else:
-        monkeypatch.chdir(work)
         monkeypatch.delenv("SNN_DATA_DIR", raising=False)
-        # The CLI sets up the process (logging to stderr, TensorFlow's log level): undo it
-        # after the case, for the tests that follow.
-        logger = logging.getLogger("snn")
-        monkeypatch.setattr(logger, "handlers", [])
-        monkeypatch.setattr(logger, "propagate", logger.propagate)
-        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
-        capfd.readouterr()
-        status, stderr = main(arguments), capfd.readouterr().err
+        result = snn_cli(*arguments, cwd=work)
+        status, stderr = result.returncode, result.stderr
     lines = stderr.splitlines()
     assert status == 2, stderr
     assert len(lines) == 1 and lines[0].startswith("snn: error: "), stderr

@@ -14,7 +14,6 @@ from snn.errors import ConfigError, DataError
 from snn.models import build_model
 from snn.models.reference import predict_outputs
 from snn.training import evaluate, train
-from conftest import run_cli
 
 
 def _blobs(classes=3, n=90):
@@ -89,13 +88,13 @@ def test_a_skops_file_with_an_untrusted_type_is_refused(tmp_path):
         runs.load_model(tmp_path / "model.skops")
 
 
-def test_cli_trains_a_random_forest_and_refuses_to_audit_it(tmp_path):
+def test_cli_trains_a_random_forest_and_refuses_to_audit_it(tmp_path, snn_cli):
     config = tmp_path / "rf.yaml"
     config.write_text("name: rf\ndata: {source: sklearn, name: wine}\n"
                       "model: {name: random_forest, n_estimators: 20}\n")
-    result = run_cli("train", config, "--run-dir", tmp_path / "run", cwd=tmp_path)
+    result = snn_cli("train", config, "--run-dir", tmp_path / "run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "fitted in" in result.stdout
-    result = run_cli("audit", config, cwd=tmp_path)
+    result = snn_cli("audit", config, cwd=tmp_path)
     assert result.returncode == 2
     assert "model.name: 'random_forest' is not a neural network" in result.stderr

@@ -10,7 +10,6 @@ from snn.paper.results import HTRU2_AUC
 from snn.report import PAPER, paper_numbers, write_report
 from snn.sweep import plan_sweep, run_sweep
 from snn.training import train
-from conftest import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -75,10 +74,10 @@ def test_an_unfinished_sweep_says_so(tmp_path):
     assert "**The sweep has not finished**" in write_report(tmp_path / "out").read_text()
 
 
-def test_a_directory_without_results_is_a_one_line_cli_error(tmp_path):
+def test_a_directory_without_results_is_a_one_line_cli_error(tmp_path, snn_cli):
     with pytest.raises(RunDirError, match="holds no finished run"):
         write_report(tmp_path)
-    result = run_cli("report", tmp_path / "missing", cwd=tmp_path)
+    result = snn_cli("report", tmp_path / "missing", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == f"snn: error: {tmp_path / 'missing'}: no such directory"
 

@@ -14,7 +14,7 @@ import yaml
 from snn import runs
 from snn.errors import ConfigError
 from snn.sweep import plan_sweep, run_sweep
-from conftest import ROOT, run_cli
+from conftest import ROOT
 
 BASE = {
     "name": "iris",
@@ -176,7 +176,7 @@ def _alive(pid):
         return stat.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path, snn_cli):
     path = _write(tmp_path, {"seed": [0, 1, 2]}, training={**BASE["training"], "epochs": 40})
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
@@ -191,15 +191,15 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert not (out / "sweep.json").exists()  # the sweep is visibly unfinished
-    result = run_cli("sweep", path, "--run-dir", out, "--workers", "1", cwd=tmp_path)
+    result = snn_cli("sweep", path, "--run-dir", out, "--workers", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "[1/3] seed=0: completed (already done)" in result.stdout
     assert [row["status"] for row in _rows(out)] == ["completed"] * 3
 
 
-def test_cli_sweep_in_parallel_workers(tmp_path):
+def test_cli_sweep_in_parallel_workers(tmp_path, snn_cli):
     path = _write(tmp_path, {"model.depth": [1, 2], "training.learning_rate": [0.05, 1e6]})
-    result = run_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "2",
+    result = snn_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "2",
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 of 4 runs completed, 2 failed" in result.stdout
@@ -209,7 +209,7 @@ def test_cli_sweep_in_parallel_workers(tmp_path):
         "completed", "failed", "completed", "failed"]
 
 
-def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path):
+def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path, snn_cli):
     path = _write(tmp_path, {"model.depth": [1, 2]})
     raw = yaml.safe_load(path.read_text())
     raw["sweep"]["final"] = {"evaluation.protocol": "kfold", "evaluation.folds": 3}
@@ -224,7 +224,7 @@ def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path
     summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert summary["final"]["status"] == "completed"
     assert summary["final"]["metrics"]["test"] == saved["test"] == result.final["metrics"]["test"]
-    cli = run_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "1", cwd=tmp_path)
+    cli = snn_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "1", cwd=tmp_path)
     assert cli.returncode == 0, cli.stderr  # everything done: the rerun only reports
     assert (f"Final run of the selected settings: test loss {saved['test']['loss']:.4f}"
             in cli.stdout)
@@ -239,7 +239,7 @@ def test_a_final_override_that_breaks_the_config_is_refused_before_training(tmp_
         plan_sweep(path)
 
 
-def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_path):
+def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_path, snn_cli):
     path = _write(tmp_path, {"seed": [0, 1, 2, 3]},
                   training={**BASE["training"], "epochs": 80, "early_stopping": None})
     out = tmp_path / "out"
@@ -253,7 +253,7 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
     assert process.returncode == 130
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and "oneDNN" not in stderr  # workers start quietly
     assert stderr.strip().splitlines()[-1] == (
         f"snn: interrupted: {out}: completed runs are kept and running ones checkpointed; "
         "run the same command again to resume")
@@ -264,7 +264,7 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     assert interrupted and all((out / run / "checkpoint.npz").is_file() for run in interrupted)
     assert not (out / "sweep.json").exists()
     started = {run: (out / run / "config.yaml").stat().st_mtime_ns for run in interrupted}
-    result = run_cli("sweep", path, "--run-dir", out, "--workers", "2", cwd=tmp_path)
+    result = snn_cli("sweep", path, "--run-dir", out, "--workers", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [row["status"] for row in _rows(out)] == ["completed"] * 4
     # Resumed from their checkpoints, not started again (which would rewrite the config).
