@@ -25,6 +25,7 @@ import zipfile
 import keras
 import numpy as np
 
+from snn.devices import agreed_signal
 from snn.errors import DataError, RunInterrupted, TrainingError
 from snn.runs import write_atomic
 
@@ -177,21 +178,24 @@ class Checkpointing(keras.callbacks.Callback):
         # After an epoch's last step the epoch ends first (validation, its callbacks), and
         # `on_epoch_end` stops: a checkpoint after every step but no epoch end would
         # resume into an epoch with no steps left.
-        if self.stop.signum is not None and batch + 1 != self.params.get("steps"):
+        signum = agreed_signal(self.stop.signum)
+        if signum is not None and batch + 1 != self.params.get("steps"):
             self.save()
-            self._stop(f"in epoch {self.epoch + 1}, after step {self.step}")
+            self._stop(signum, f"in epoch {self.epoch + 1}, after step {self.step}")
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch, self.step = epoch + 1, 0
-        if self.epoch % self.interval == 0 or self.stop.signum is not None:
+        signum = agreed_signal(self.stop.signum)
+        if self.epoch % self.interval == 0 or signum is not None:
             self.save()
             self.saved_epoch = self.epoch
-        if self.stop.signum is not None:
-            self._stop(f"after epoch {self.epoch}")
+        if signum is not None:
+            self._stop(signum, f"after epoch {self.epoch}")
 
-    def _stop(self, where):
-        name = _SIGNAL_NAMES.get(self.stop.signum, f"signal {self.stop.signum}")
-        raise RunInterrupted(f"{name} {where}", self.stop.signum)
+    @staticmethod
+    def _stop(signum, where):
+        name = _SIGNAL_NAMES.get(signum, f"signal {signum}")
+        raise RunInterrupted(f"{name} {where}", signum)
 
     def _elapsed(self):
         if self._started is None:

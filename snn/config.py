@@ -157,9 +157,11 @@ class TrainingConfig:
             KERAS_BACKEND environment variable (default tensorflow). Keras fixes it at
             import, so it applies to the `snn` command; from Python, set KERAS_BACKEND
             before importing keras (`train` refuses a mismatch).
-        distribution: "none", or "mirrored": data parallelism over every GPU of this
+        distribution: "none"; "mirrored": data parallelism over every GPU of this
             machine, with the global `batch_size` split over the replicas (TensorFlow and
-            JAX); see `snn.devices.distribution_scope`.
+            JAX); or "multi_worker": the same over the devices of several processes or
+            machines (JAX), named by Keras' KERAS_DISTRIBUTION_* environment variables;
+            see `snn.devices.distribution_scope`.
     """
 
     optimizer: Optimizer = "sgd"
@@ -179,7 +181,7 @@ class TrainingConfig:
     steps_per_execution: PositiveInt = STEPS_PER_EXECUTION
     jit_compile: bool | Literal["auto"] = "auto"
     backend: Literal["auto", "tensorflow", "jax", "torch"] = "auto"
-    distribution: Literal["none", "mirrored"] = "none"
+    distribution: Literal["none", "mirrored", "multi_worker"] = "none"
 
     def __post_init__(self):
         if self.loss is not None:

@@ -4,6 +4,7 @@ This module imports only the standard library at the top, so a worker process ca
 (and silence TensorFlow's start-up messages) before anything imports Keras.
 """
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -27,18 +28,31 @@ def import_keras_quietly():
         import keras  # noqa: F401
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # honoured by messages after start-up
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
+    with silenced(2):
         import keras
 
         # On JAX and PyTorch, Keras still imports TensorFlow later where it is installed
         # (saving, tf.data), with the same start-up messages: take them now.
         if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
             import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def silenced(number):
+    """A context manager that sends what is written to a file descriptor, by Python or by
+    C++ libraries, to /dev/null.
+
+    Args:
+        number: int, the file descriptor: 1 (standard output) or 2 (standard error).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved, devnull = os.dup(number), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, number)
+    try:
+        yield
     finally:
-        os.dup2(saved, 2)
+        os.dup2(saved, number)
         os.close(saved)
         os.close(devnull)
 

@@ -106,8 +106,8 @@ def plan_sweep(path, overrides=()):
 
     Raises:
         ConfigError: the file (or an override) is invalid, has no `sweep:` section, a grid
-            key names no config key, or `sweep.select` names a metric the model's task
-            does not report.
+            key names no config key, `sweep.select` names a metric the model's task
+            does not report, or a run would need `multi_worker` distribution.
     """
     base = load_config(path, overrides)
     if base.sweep is None:
@@ -135,6 +135,11 @@ def plan_sweep(path, overrides=()):
             planned.append(SweepRun(name, settings, parse_config(combination, str(path))))
         except ConfigError as error:
             planned.append(SweepRun(name, settings, None, str(error)))
+    if any(run.config and run.config.training.distribution == "multi_worker"
+           for run in planned):
+        raise ConfigError(f"{path}: training.distribution: got 'multi_worker', which trains "
+                          "one run over several processes started together; a sweep starts "
+                          "its own: expected none or mirrored", key="training.distribution")
     return Sweep(base, planned)
 
 

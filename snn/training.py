@@ -37,9 +37,11 @@ from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
-from snn.devices import batch_multiple, device_scope, distribution_scope
+from snn.devices import (batch_multiple, device_scope, distribution_scope, local_model,
+                         same_on_every_worker, worker_shard, workers_connected)
 from snn.diagnostics import ActivationStatistics, audit
-from snn.errors import AuditError, ConfigError, RunDirError, RunInterrupted, describe
+from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
+                        describe)
 from snn.evaluation import fold_indices
 from snn.interrupts import StopRequests
 from snn.losses import masked_binary_crossentropy
@@ -203,6 +205,7 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
                 save_config(config, run_dir / runs.CONFIG)
                 runs.write_json(run_dir / runs.ENVIRONMENT, {
                     **runs.environment(), "replicas": replicas,
+                    "workers": worker_shard()[1],
                     "data_dir": str(data_root(config.data.data_dir))})
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
             metrics = _summary(config, results, findings)
@@ -341,13 +344,14 @@ def _compile(experiment):
 def _train_fold(experiment, fold_dir, label, verbose, stop):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
-    epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop)
-    model, splits, batch_size = (experiment.model, experiment.splits,
-                                 experiment.config.training.batch_size)
-    results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
-                                *splits[split], batch_size)
-               for split in ("test", "validation")}
-    _save_fold(experiment, fold_dir)
+    with workers_connected():
+        epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop)
+    splits, batch_size = experiment.splits, experiment.config.training.batch_size
+    with local_model(experiment.model) as model:
+        results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
+                                    *splits[split], batch_size)
+                   for split in ("test", "validation")}
+        _save_fold(experiment, model, fold_dir)
     if label and verbose:
         print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
     return {**results, "epochs_run": epochs_run, "train_seconds": round(train_seconds, 3),
@@ -363,13 +367,15 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     config, model = experiment.config, experiment.model
     training = config.training
     x, y = experiment.splits["train"]
+    worker, workers = worker_shard()
     batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight,
-                           batch_multiple())
+                           batch_multiple(), (worker, workers))
     # Every validation batch must split evenly too: leave out the last few rows (the test
-    # metrics, afterwards, use every row).
+    # metrics, afterwards, use every row). Each worker validates its own equal share.
     x_val, y_val = experiment.splits["validation"]
-    kept = even_rows(len(x_val), batch_multiple())
-    validation = (x_val[:kept], y_val[:kept])
+    share = even_rows(len(x_val), batch_multiple()) // workers
+    rows = slice(worker * share, (worker + 1) * share)
+    validation = (x_val[rows], y_val[rows])
     stopping = training.early_stopping and ResumableEarlyStopping(
         monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,
         min_delta=training.early_stopping.min_delta)
@@ -382,12 +388,18 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     if checkpoint.restore(model, (x[:1], y[:1])) and verbose:
         print(f"{label + ': ' if label else ''}resuming after epoch {checkpoint.epoch}"
               + (f", step {checkpoint.step}" if checkpoint.step else ""))
+    if not same_on_every_worker([checkpoint.epoch, checkpoint.step]):
+        raise DataError(f"{fold_dir / runs.CHECKPOINT}: this worker resumes after epoch "
+                        f"{checkpoint.epoch}, step {checkpoint.step}, another one elsewhere; "
+                        "expected the checkpoints of one stop: start every worker again "
+                        "with --overwrite")
     _keep_history(fold_dir / runs.HISTORY, checkpoint.epoch)
     progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
     callbacks = [keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
                  *resumables, checkpoint, *([progress] if progress else [])]
     fit = functools.partial(model.fit, validation_data=validation,
-                            validation_batch_size=training.batch_size, callbacks=callbacks,
+                            validation_batch_size=training.batch_size // workers,
+                            callbacks=callbacks,
                             shuffle=False, verbose=0)  # EpochBatches shuffles
     try:
         if checkpoint.step:  # stopped mid-epoch: first finish that epoch
@@ -425,9 +437,8 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop):
     return 0, time.perf_counter() - started
 
 
-def _save_fold(experiment, fold_dir):
+def _save_fold(experiment, model, fold_dir):
     """The fold's model, standardization and row indices, each written atomically."""
-    model = experiment.model
     if isinstance(model, keras.Model):
         runs.write_atomic(fold_dir / runs.MODEL, model.save)
     else:

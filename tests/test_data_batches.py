@@ -32,3 +32,15 @@ def test_class_weights_become_per_example_sample_weights():
     x, y, weights = batches[0]
     np.testing.assert_array_equal(weights, np.array([0.5, 2.0, 1.0])[y])
     np.testing.assert_array_equal(batches.starting_at(1)[0][2], batches[3][2])
+
+
+def test_each_worker_feeds_its_own_equal_part_of_every_batch():
+    # Batches of 4 over 2 workers: 10 rows leave out 0 (multiple of 2), the last batch 2.
+    whole = _batches(multiple_of=2)
+    parts = [_batches(multiple_of=2, shard=(index, 2)) for index in (0, 1)]
+    for step in (0, 2, 4):  # a full batch, an epoch's short last one, the next epoch
+        halves = [part[step][0] for part in parts]
+        assert len(halves[0]) == len(halves[1]) == len(whole[step][0]) // 2
+        np.testing.assert_array_equal(np.concatenate(halves), whole[step][0])
+    resumed = parts[1].starting_at(epoch=1, step=1)
+    np.testing.assert_array_equal(resumed[0][0], parts[1][4][0])

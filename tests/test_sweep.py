@@ -76,6 +76,8 @@ def test_an_invalid_combination_is_planned_as_a_failed_run(tmp_path):
     ({"model.depth": [1]}, "validation auc max", "sweep.select: got metric 'auc'"),
     ({"model.depth": [1]}, "test accuracy max", "sweep.select: got 'test accuracy max'"),
     ({"sweep.select": ["x"]}, "validation loss min", "cannot vary its own section"),
+    ({"training.distribution": ["none", "multi_worker"]}, "validation loss min",
+     "training.distribution: got 'multi_worker', which trains one run over several"),
 ])
 def test_sweep_mistakes_name_the_key(tmp_path, grid, select, message):
     with pytest.raises(ConfigError, match=message):

@@ -55,6 +55,8 @@ class EpochBatches(keras.utils.PyDataset):
         seed: int, the shuffling seed.
         class_weight: {class index: weight} or None; with it each batch carries sample
             weights, `class_weight[y]`.
+        shard: (index, count), ints: the part of every batch this worker feeds, of
+            `count` equal parts (`snn.devices.worker_shard`); (0, 1) is the whole batch.
         first_epoch, first_step: int, where item 0 lies.
 
     Example:
@@ -64,10 +66,10 @@ class EpochBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, x, y, batch_size, seed, class_weight=None, multiple_of=1,
-                 first_epoch=0, first_step=0):
+                 shard=(0, 1), first_epoch=0, first_step=0):
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
-        self.multiple_of = multiple_of
+        self.multiple_of, self.shard = multiple_of, shard
         self.rows_per_epoch = even_rows(len(x), multiple_of)
         self.steps_per_epoch = steps_per_epoch(len(x), batch_size, multiple_of)
         self.first = first_epoch * self.steps_per_epoch + first_step
@@ -81,7 +83,7 @@ class EpochBatches(keras.utils.PyDataset):
         """The same batches, with item 0 at `step` of `epoch`."""
         weights = None if self.weights is None else dict(enumerate(self.weights))
         return EpochBatches(self.x, self.y, self.batch_size, self.seed, weights,
-                            self.multiple_of, epoch, step)
+                            self.multiple_of, self.shard, epoch, step)
 
     @property
     def num_batches(self):
@@ -91,6 +93,9 @@ class EpochBatches(keras.utils.PyDataset):
         epoch, step = divmod(self.first + index, self.steps_per_epoch)
         end = min((step + 1) * self.batch_size, self.rows_per_epoch)
         rows = self._permutation(epoch)[step * self.batch_size:end]
+        index, count = self.shard
+        part = len(rows) // count  # a multiple of each worker's devices, as is len(rows)
+        rows = rows[index * part:(index + 1) * part]
         y = self.y[rows]
         if self.weights is None:
             return self.x[rows], y
