@@ -225,7 +225,8 @@ def _every_workers(values):
         return values[None]
     from jax.experimental import multihost_utils
 
-    return np.asarray(multihost_utils.process_allgather(values))
+    with workers_connected():
+        return np.asarray(multihost_utils.process_allgather(values))
 
 
 @contextlib.contextmanager

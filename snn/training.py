@@ -37,8 +37,8 @@ from snn.checkpoints import Checkpointing, fingerprint
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
-from snn.devices import (batch_multiple, device_scope, distribution_scope, local_model,
-                         same_on_every_worker, worker_shard, workers_connected)
+from snn.devices import (agreed_signal, batch_multiple, device_scope, distribution_scope,
+                         local_model, same_on_every_worker, worker_shard, workers_connected)
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
                         describe)
@@ -281,12 +281,12 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop):
     config, results = first.config, []
     for number, indices in enumerate(folds, start=1):
         fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
+        signum = agreed_signal(stop.signum)  # before every fold, on every worker
         if (fold_dir / runs.FOLD_RESULTS).is_file():  # finished before an interruption
             results.append(runs.read_json(fold_dir / runs.FOLD_RESULTS))
             continue
-        if stop.signum is not None:
-            raise RunInterrupted(f"{signal.Signals(stop.signum).name} before fold {number}",
-                                 stop.signum)
+        if signum is not None:
+            raise RunInterrupted(f"{signal.Signals(signum).name} before fold {number}", signum)
         experiment = first if number == 1 else prepare(config, dataset, indices)
         if number > 1:
             _compile(experiment)
