@@ -192,9 +192,10 @@ class Checkpointing(keras.callbacks.Callback):
         if signum is not None:
             self._stop(signum, f"after epoch {self.epoch}")
 
-    @staticmethod
-    def _stop(signum, where):
+    def _stop(self, signum, where):
         name = _SIGNAL_NAMES.get(signum, f"signal {signum}")
+        if self.stop.signum is None:  # a multi-worker run: another worker got it
+            name += " to another worker"
         raise RunInterrupted(f"{name} {where}", signum)
 
     def _elapsed(self):

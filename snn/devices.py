@@ -137,8 +137,9 @@ def distribution_scope(distribution):
             "3's fit fails under TensorFlow's MultiWorkerMirroredStrategy "
             "(keras-team/keras#20585); set training.backend: jax", key="training.distribution")
     else:
+        needed = "jax" if distribution == "multi_worker" else "tensorflow or jax"
         raise ConfigError(f"training.distribution: got {distribution!r}, which needs the "
-                          f"tensorflow or jax backend; this process runs {backend}",
+                          f"{needed} backend; this process runs {backend}",
                           key="training.distribution")
 
 
@@ -148,13 +149,7 @@ def _join_workers():
     global _joined
     if _joined:
         return
-    missing = [name for name in WORKER_VARIABLES if not os.environ.get(name)]
-    if missing:
-        raise ConfigError(
-            f"training.distribution: got 'multi_worker', but {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not set; expected the coordinator's "
-            "host:port first in KERAS_DISTRIBUTION_JOB_ADDRESSES, the number of workers and "
-            "this worker's index", key="training.distribution")
+    _check_worker_variables()
     import jax
 
     # Collectives between CPU processes need an implementation; GPUs bring their own.
@@ -172,6 +167,32 @@ def _join_workers():
                           f"{os.environ['KERAS_DISTRIBUTION_JOB_ADDRESSES']}: "
                           f"{str(error).splitlines()[0]}") from None
     _joined = True
+
+
+def _check_worker_variables():
+    """One clear line for each way the worker variables can be wrong (JAX would fail on
+    them with a traceback, or wait for workers that never come)."""
+    addresses, count, index = (os.environ.get(name, "") for name in WORKER_VARIABLES)
+    missing = [name for name in WORKER_VARIABLES if not os.environ.get(name)]
+    if missing:
+        raise ConfigError(
+            f"training.distribution: got 'multi_worker', but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set; expected "
+            "KERAS_DISTRIBUTION_JOB_ADDRESSES=host:port,... (the coordinator, worker 0, "
+            "first), KERAS_DISTRIBUTION_NUM_PROCESSES=N and KERAS_DISTRIBUTION_PROCESS_ID "
+            "from 0 to N-1", key="training.distribution")
+    for address in addresses.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"KERAS_DISTRIBUTION_JOB_ADDRESSES: got {address!r}; expected "
+                              "host:port, one per worker", key="training.distribution")
+    if not count.isdigit() or int(count) < 1:
+        raise ConfigError(f"KERAS_DISTRIBUTION_NUM_PROCESSES: got {count!r}; expected the "
+                          "number of workers, an integer >= 1", key="training.distribution")
+    if not index.isdigit() or int(index) >= int(count):
+        raise ConfigError(f"KERAS_DISTRIBUTION_PROCESS_ID: got {index!r}; expected this "
+                          f"worker's index, an integer from 0 to {int(count) - 1}",
+                          key="training.distribution")
 
 
 def worker_shard():

@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -117,8 +118,10 @@ def test_two_workers_stopped_on_one_stop_together_and_resume_to_one_devices_resu
     lines = [process.communicate(timeout=120)[1].strip().splitlines()[-1]
              for process in started]
     assert [process.returncode for process in started] == [130, 130], lines
-    where = [line.split(" stopped by SIGINT ")[1].split(";")[0] for line in lines]
-    assert where[0] == where[1] and where[0].startswith("in epoch 2, after step ")
+    where = [re.search(r"stopped by (SIGINT[a-z ]*) (in epoch 2, after step \d+);", line)
+             for line in lines]
+    assert [match[1] for match in where] == ["SIGINT", "SIGINT to another worker"], lines
+    assert where[0][2] == where[1][2]  # the same step
     resumed = [snn("train", "--resume", run, worker=index) for index, run in enumerate(runs)]
     for process in [*resumed, alone]:
         _, stderr = process.communicate(timeout=300)
@@ -140,17 +143,35 @@ def test_two_workers_stopped_on_one_stop_together_and_resume_to_one_devices_resu
     assert max(float(np.abs(a - b).max()) for a, b in zip(worker0, one)) < 0.05 * update
 
 
-def test_multi_worker_needs_jax_and_the_worker_variables(monkeypatch):
+def test_multi_worker_needs_jax(monkeypatch):
     with pytest.raises(ConfigError, match="'multi_worker', which needs the jax backend.*"
                                           "keras-team/keras#20585"):
         with distribution_scope("multi_worker"):
             pass
+    monkeypatch.setattr("keras.backend.backend", lambda: "torch")
+    with pytest.raises(ConfigError, match="'multi_worker', which needs the jax backend; "
+                                          "this process runs torch"):
+        with distribution_scope("multi_worker"):
+            pass
+
+
+@pytest.mark.parametrize("addresses, count, index, message", [
+    (None, "2", None, "KERAS_DISTRIBUTION_JOB_ADDRESSES, KERAS_DISTRIBUTION_PROCESS_ID are "
+                      "not set; expected KERAS_DISTRIBUTION_JOB_ADDRESSES=host:port"),
+    ("localhost,localhost", "2", "0", "JOB_ADDRESSES: got 'localhost'; expected host:port"),
+    ("a:1,b:2", "two", "0", "NUM_PROCESSES: got 'two'; expected the number of workers"),
+    ("a:1,b:2", "2", "2", "PROCESS_ID: got '2'; expected this worker's index, an integer "
+                          "from 0 to 1"),
+])
+def test_wrong_worker_variables_are_named_before_joining(monkeypatch, addresses, count, index,
+                                                         message):
     monkeypatch.setattr("keras.backend.backend", lambda: "jax")
-    for name in WORKER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "2")
-    with pytest.raises(ConfigError, match="KERAS_DISTRIBUTION_JOB_ADDRESSES, "
-                                          "KERAS_DISTRIBUTION_PROCESS_ID are not set"):
+    for name, value in zip(WORKER_VARIABLES, (addresses, count, index)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
         with distribution_scope("multi_worker"):
             pass
 
