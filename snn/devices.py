@@ -220,6 +220,8 @@ def agreed_signal(signum):
         int or None: the highest signal number any worker holds (`signum` outside a
         multi-worker run).
     """
+    if not _joined:  # called after every call into the backend: nothing to exchange
+        return signum
     return int(np.max(_every_workers(signum or 0))) or None
 
 
