@@ -236,20 +236,19 @@ def same_on_every_worker(values):
     Returns:
         bool; True outside a multi-worker run.
     """
+    if not _joined:
+        return True
     gathered = _every_workers(values)
     return bool(np.all(gathered == gathered[0]))
 
 
 def _every_workers(values):
-    """`values` (int32) of every worker, stacked on a new first axis; one row outside a
-    multi-worker run."""
-    values = np.asarray(values, dtype=np.int32)
-    if not _joined:
-        return values[None]
+    """`values` (int32) of every worker of a multi-worker run, stacked on a new first
+    axis."""
     from jax.experimental import multihost_utils
 
     with workers_connected():
-        return np.asarray(multihost_utils.process_allgather(values))
+        return np.asarray(multihost_utils.process_allgather(np.asarray(values, np.int32)))
 
 
 @contextlib.contextmanager
