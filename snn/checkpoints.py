@@ -1,6 +1,6 @@
 """Checkpoints of the whole training state, so an interrupted run resumes exactly.
 
-A checkpoint is one `.npz` file per fold, replaced atomically, holding everything the rest
+A checkpoint is one `.npz` file per fold, written atomically, holding everything the rest
 of training depends on:
 - the model's variables, including the states of its dropout seed generators (which
   Keras' `.weights.h5` files leave out);
@@ -14,13 +14,23 @@ of training depends on:
 - a fingerprint of the data (training, validation and test rows), so a resume on changed
   data is refused.
 
+Each array is a member of the `.npz` (zip) file with its CRC-32, which `np.load` checks
+as it reads, and the members' names are listed in the metadata: a file damaged after it
+was written does not load.
+
+The newest checkpoint and the one before it are kept (`checkpoint.npz`,
+`checkpoint.previous.npz`): when the newest cannot be read (cut short by a bad disk or an
+interrupted copy, changed bytes, or missing because the process died while writing it),
+training resumes from the previous one, which gives the same final result, only later.
+
 Keras' `BackupAndRestore` keeps only weights and the epoch, and writes them in place.
 """
 
 import hashlib
 import json
+import logging
+import os
 import time
-import zipfile
 
 import keras
 import numpy as np
@@ -29,7 +39,40 @@ from snn.devices import agreed_signal
 from snn.errors import DataError, RunInterrupted, TrainingError
 from snn.runs import write_atomic
 
+logger = logging.getLogger("snn")
+
 _SIGNAL_NAMES = {2: "SIGINT", 15: "SIGTERM"}
+
+
+def previous_path(path):
+    """Where the checkpoint before the newest one at `path` is kept.
+
+    Args:
+        path: Path of the newest checkpoint, e.g. `fold_1/checkpoint.npz`.
+
+    Returns:
+        Path, e.g. `fold_1/checkpoint.previous.npz`.
+    """
+    return path.with_name(f"{path.stem}.previous{path.suffix}")
+
+
+def position(epoch, step):
+    """Where training stands, in the words of the stop and resume messages.
+
+    Args:
+        epoch: int, epochs completed.
+        step: int, steps completed in the next epoch.
+
+    Returns:
+        str, "after epoch 2" or "in epoch 3, after step 5" (epochs counted from 1).
+    """
+    return f"in epoch {epoch + 1}, after step {step}" if step else f"after epoch {epoch}"
+
+
+def discard(path):
+    """Remove the newest checkpoint at `path` and the previous one, once a fold is over."""
+    for kept in (path, previous_path(path)):
+        kept.unlink(missing_ok=True)
 
 
 def fingerprint(*arrays):
@@ -103,18 +146,14 @@ class Checkpointing(keras.callbacks.Callback):
             bool, whether a checkpoint was found.
 
         Raises:
-            DataError: the checkpoint cannot be read, does not fit the model, or was
-                written for other training data.
+            DataError: no checkpoint can be read (neither the newest nor the previous
+                one), or the one read does not fit the model or was written for other
+                training data.
         """
-        if not self.path.is_file():
+        loaded = self._load()
+        if loaded is None:
             return False
-        try:
-            with np.load(self.path, allow_pickle=False) as saved:
-                meta = json.loads(str(saved["meta"]))
-                arrays = {key: saved[key] for key in saved.files if key != "meta"}
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            raise DataError(f"{self.path}: cannot read the checkpoint ({error}); start the "
-                            "run again with --overwrite") from None
+        meta, arrays = loaded
         if meta["data"] != self.data:
             raise DataError(f"{self.path}: the data differ from those the run started with; "
                             "start it again with --overwrite")
@@ -134,8 +173,39 @@ class Checkpointing(keras.callbacks.Callback):
         self.saved_epoch = meta["epoch"] if not meta["step"] else None
         return True
 
+    def _load(self):
+        """(meta, arrays) of the newest checkpoint that reads back intact, or None if there
+        is none; a damaged newest one is reported and removed, so that the next `save`
+        keeps the good one as the previous."""
+        previous = previous_path(self.path)
+        if self.path.is_file():
+            try:
+                return _read(self.path)
+            except _Damaged as error:
+                damage = f"{self.path}: cannot read the checkpoint ({error})"
+        else:
+            damage = f"{self.path}: missing (the run stopped while writing it)"
+        if not previous.is_file():
+            if self.path.is_file():
+                raise DataError(f"{damage}, and there is no previous one; start the run "
+                                "again with --overwrite")
+            return None
+        try:
+            meta, arrays = _read(previous)
+        except _Damaged as error:
+            raise DataError(f"{damage}, nor the previous one, {previous.name} ({error}); "
+                            "start the run again with --overwrite") from None
+        logger.warning("%s; resuming from the previous one, %s, written %s", damage,
+                       previous.name, position(meta["epoch"], meta["step"]))
+        self.path.unlink(missing_ok=True)
+        return meta, arrays
+
     def save(self):
-        """Write the checkpoint of the current state, atomically."""
+        """Write the checkpoint of the current state, atomically, keeping the one before.
+
+        The newest checkpoint becomes the previous one first: a process killed while
+        writing leaves the previous one, from which `restore` goes on.
+        """
         meta = {"epoch": self.epoch, "step": self.step, "seconds": self._elapsed(),
                 "data": self.data, "callbacks": {}}
         arrays = _ungroup("model", self.model.variables)
@@ -145,6 +215,9 @@ class Checkpointing(keras.callbacks.Callback):
         for callback in self.resumables:
             meta["callbacks"][callback.checkpoint_name], values = callback.get_state()
             arrays |= _ungroup(callback.checkpoint_name, values)
+        meta["arrays"] = sorted(arrays)  # a changed member name must not go unseen
+        if self.path.is_file():
+            os.replace(self.path, previous_path(self.path))
         write_atomic(self.path, lambda temporary: np.savez(
             temporary, meta=np.array(json.dumps(meta)), **arrays))
 
@@ -181,7 +254,7 @@ class Checkpointing(keras.callbacks.Callback):
         signum = agreed_signal(self.stop.signum)
         if signum is not None and batch + 1 != self.params.get("steps"):
             self.save()
-            self._stop(signum, f"in epoch {self.epoch + 1}, after step {self.step}")
+            self._stop(signum, position(self.epoch, self.step))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch, self.step = epoch + 1, 0
@@ -190,7 +263,7 @@ class Checkpointing(keras.callbacks.Callback):
             self.save()
             self.saved_epoch = self.epoch
         if signum is not None:
-            self._stop(signum, f"after epoch {self.epoch}")
+            self._stop(signum, position(self.epoch, 0))
 
     def _stop(self, signum, where):
         name = _SIGNAL_NAMES.get(signum, f"signal {signum}")
@@ -202,6 +275,30 @@ class Checkpointing(keras.callbacks.Callback):
         if self._started is None:
             return self.seconds
         return self.seconds + time.perf_counter() - self._started
+
+
+class _Damaged(Exception):
+    """A checkpoint file that does not read back as it was written."""
+
+
+def _read(path):
+    """(meta, arrays) of the checkpoint at `path`.
+
+    Raises:
+        _Damaged: the file is not a complete checkpoint, or a member's CRC-32 does not
+            match its bytes.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            meta = json.loads(str(saved["meta"]))
+            arrays = {key: saved[key] for key in saved.files if key != "meta"}
+    except Exception as error:
+        # A damaged zip fails in many ways: BadZipFile, EOFError, a NotImplementedError
+        # for a changed flag, zlib.error for a changed compression method, ...
+        raise _Damaged(str(error) or type(error).__name__) from None
+    if sorted(arrays) != meta.get("arrays"):
+        raise _Damaged("its arrays differ from the ones it lists")
+    return meta, arrays
 
 
 def _ungroup(name, values):

@@ -35,6 +35,7 @@ SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
 STATUS = "status.json"
 CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.checkpoints`)
+TEMPORARY_PREFIX = ".tmp-"  # a file being written by `write_atomic`
 FOLD_RESULTS = "fold.json"  # a finished fold's metrics, so a resumed run skips the fold
 
 
@@ -47,7 +48,8 @@ def create_run_dir(config, run_dir=None, overwrite=False, resume=False):
         run_dir: str, Path or None, an explicit directory.
         overwrite: bool, delete a run already in `run_dir` (not one still running).
         resume: bool, reopen the unfinished run in `run_dir` (interrupted, failed, or
-            killed while running).
+            killed while running), removing the temporary files of writes it left
+            unfinished.
 
     Returns:
         Path of the (now existing) directory.
@@ -71,6 +73,7 @@ def create_run_dir(config, run_dir=None, overwrite=False, resume=False):
     if resume:
         check_resumable(run_dir)
         _write_status_or_fail(run_dir)
+        remove_temporaries(run_dir)
         return run_dir
     if status is not None:
         _check_replaceable(run_dir, status, overwrite)
@@ -85,6 +88,19 @@ def create_run_dir(config, run_dir=None, overwrite=False, resume=False):
             from None
     _write_status_or_fail(run_dir)
     return run_dir
+
+
+def remove_temporaries(run_dir):
+    """Remove the temporary files of `write_atomic` calls that never finished: a process
+    killed while writing a checkpoint leaves one as large as the checkpoint.
+
+    Call only on a run no process is writing to.
+
+    Args:
+        run_dir: Path of the run directory; its fold directories are searched too.
+    """
+    for temporary in Path(run_dir).rglob(f"{TEMPORARY_PREFIX}*"):
+        temporary.unlink(missing_ok=True)
 
 
 def _write_status_or_fail(run_dir):
@@ -175,7 +191,8 @@ def write_atomic(path, write):
             `path`.
     """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX,
+                                         suffix=path.suffix)
     os.close(handle)
     try:
         write(temporary)

@@ -33,7 +33,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from snn import runs
 from snn.backends import use_backend
 from snn.callbacks import EpochProgress, ResumableEarlyStopping
-from snn.checkpoints import Checkpointing, fingerprint
+from snn.checkpoints import Checkpointing, discard, fingerprint, position
 from snn.config import OPTIMIZERS, load_config, save_config
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
@@ -294,7 +294,7 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop):
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
         result = _train_fold(experiment, fold_dir, label, verbose, stop)
         runs.write_json(fold_dir / runs.FOLD_RESULTS, result)
-        (fold_dir / runs.CHECKPOINT).unlink(missing_ok=True)  # the saved model supersedes it
+        discard(fold_dir / runs.CHECKPOINT)  # the saved model supersedes the checkpoints
         results.append(result)
     return results
 
@@ -386,8 +386,8 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     checkpoint = Checkpointing(fold_dir / runs.CHECKPOINT, training.checkpoint_interval,
                                resumables, data, stop)
     if checkpoint.restore(model, (x[:1], y[:1])) and verbose:
-        print(f"{label + ': ' if label else ''}resuming after epoch {checkpoint.epoch}"
-              + (f", step {checkpoint.step}" if checkpoint.step else ""))
+        print(f"{label + ': ' if label else ''}resuming "
+              f"{position(checkpoint.epoch, checkpoint.step)}")
     if not same_on_every_worker([checkpoint.epoch, checkpoint.step]):
         raise DataError(f"{fold_dir / runs.CHECKPOINT}: this worker resumes after epoch "
                         f"{checkpoint.epoch}, step {checkpoint.step}, another one elsewhere; "

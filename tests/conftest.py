@@ -41,6 +41,13 @@ def shared_data():
     return SHARED_DATA
 
 
+def file_identity(path):
+    """A file's inode and bytes: to tell that a file was not written again. A rewrite
+    through `snn.runs.write_atomic` gets a new inode even with the same bytes; a
+    modification time may not change within its clock's resolution."""
+    return path.stat().st_ino, path.read_bytes()
+
+
 def run_cli(*args, cwd, env=None):
     """Run `python -m snn ARGS` in a fresh process; returns the CompletedProcess.
 
@@ -50,6 +57,40 @@ def run_cli(*args, cwd, env=None):
     """
     return subprocess.run(
         [sys.executable, "-m", "snn", *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+# `snn ARGS` as the console script runs it, except that the process sends itself SIGTERM
+# after step argv[2] of epoch argv[1] (from 1): a stop at a known place, however loaded
+# the machine. Checkpointing is patched once Keras is imported on the config's backend.
+_STOPPING = """
+import os, signal, sys
+import snn.cli
+
+def prepare_console(prepare=snn.cli.prepare_console):
+    prepare()
+    from snn.checkpoints import Checkpointing
+    original, where = Checkpointing.on_train_batch_end, (int(sys.argv[1]), int(sys.argv[2]))
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch + 1, self._first_step + batch + 1) == where:
+            os.kill(os.getpid(), signal.SIGTERM)
+        original(self, batch, logs)
+
+    Checkpointing.on_train_batch_end = on_train_batch_end
+
+snn.cli.prepare_console = prepare_console
+sys.exit(snn.cli.main(sys.argv[3:]))
+"""
+
+
+def run_cli_stopped_at(epoch, step, *args, cwd, env=None):
+    """`run_cli(*args)`, stopped by SIGTERM after `step` of `epoch` (both from 1; with
+    several steps per call into the backend, `step` must end a call)."""
+    return subprocess.run(
+        [sys.executable, "-c", _STOPPING, str(epoch), str(step), *map(str, args)],
         cwd=cwd, capture_output=True, text=True, timeout=600,
         env={**os.environ, **(env or {})},
     )
