@@ -1,11 +1,12 @@
 """Choosing the Keras backend from a config: before Keras loads, and checked after."""
 
 import json
+import signal
 
 import keras
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_cli_stopped_at
 from snn.backends import BACKENDS, configured_backend, use_backend
 from snn.errors import ConfigError
 
@@ -39,17 +40,27 @@ def test_another_backend_than_the_running_one_is_refused():
 
 
 def test_the_cli_trains_and_resumes_on_the_configs_backend(tmp_path):
-    # Subprocesses: each imports Keras after reading the config.
+    # Subprocesses: each imports Keras after reading the config, KERAS_BACKEND saying jax.
     config = tmp_path / "e.yaml"
     config.write_text(
         "name: e\nseed: 0\ndata: {source: sklearn, name: iris}\n"
         "model: {name: snn_mlp, depth: 2, units: 8}\n"
         "training: {backend: torch, epochs: 2, batch_size: 32, early_stopping: null}\n")
-    done = run_cli("train", config, "--run-dir", tmp_path / "run", cwd=ROOT,
-                   env={"KERAS_BACKEND": "jax"})
+    run = tmp_path / "run"
+    stopped = run_cli_stopped_at(2, 1, "train", config, "--run-dir", run, cwd=ROOT,
+                                 env={"KERAS_BACKEND": "jax"})
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    assert stopped.stderr.endswith(f"snn: interrupted: {run}: stopped by SIGTERM in epoch 2, "
+                                   f"after step 1; checkpoint written. Resume with: snn train "
+                                   f"--resume {run}\n")
+    environment = json.loads((run / "environment.json").read_text())
+    assert environment["backend"] == "torch"
+    # The resumed process reads the backend from the run's config, not from KERAS_BACKEND:
+    # on jax it would be refused.
+    done = run_cli("train", "--resume", run, cwd=ROOT, env={"KERAS_BACKEND": "jax"})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no TensorFlow start-up lines on another backend either
-    environment = json.loads((tmp_path / "run" / "environment.json").read_text())
-    assert environment["backend"] == "torch"
-    done = run_cli("evaluate", tmp_path / "run", cwd=ROOT, env={"KERAS_BACKEND": "jax"})
+    assert "resuming in epoch 2, after step 1" in done.stdout.splitlines()
+    assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2
+    done = run_cli("evaluate", run, cwd=ROOT, env={"KERAS_BACKEND": "jax"})
     assert done.returncode == 0, done.stderr
