@@ -1,5 +1,7 @@
 """TensorFlow Datasets: a prepared local directory, mocked data, and no silent download."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -45,13 +47,20 @@ def prepared(tmp_path_factory):
     return data_dir
 
 
-def test_a_prepared_directory_is_read_as_images(prepared):
+def test_a_prepared_directory_is_read_as_images_with_their_labels(prepared):
     dataset = load_dataset(_tfds(prepared, name="tiny_digits"), "softmax")
     assert dataset.x.shape == (100, 8, 8, 1) and dataset.x.dtype == np.float32
     digits = load_digits()
-    # The same 100 images, in TFDS's shuffled order: compare as sorted sets of sums.
-    np.testing.assert_allclose(np.sort(dataset.x.sum(axis=(1, 2, 3))),
-                               np.sort(digits.images[:100].sum(axis=(1, 2))))
+    # The same 100 (image, label) pairs, in TFDS's shuffled order: compare as multisets of
+    # (image bytes, label), so a loader that paired an image with another's label fails.
+    labels = np.asarray(dataset.classes)[dataset.y]
+    loaded = Counter((image.astype(np.uint8).tobytes(), int(label))
+                     for image, label in zip(dataset.x, labels))
+    source = Counter((image.astype(np.uint8)[..., None].tobytes(), int(label))
+                     for image, label in zip(digits.images[:100], digits.target[:100]))
+    np.testing.assert_array_equal(dataset.x, np.round(dataset.x))  # uint8 pixels, exact
+    assert loaded == source
+    assert sorted(set(labels.tolist())) == list(range(10))
 
 
 def test_missing_data_is_a_clear_error_not_a_download(tmp_path):

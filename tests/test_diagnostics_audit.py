@@ -39,6 +39,21 @@ def test_every_baseline_is_flagged_as_not_self_normalizing(name):
     assert "activation" in _codes(model)  # ReLU hidden layers, at the least
 
 
+def test_msra_mlp_hidden_kernels_have_he_variance_two_over_fan_in():
+    model = build_model("msra_mlp", input_shape=(64,), num_outputs=3, depth=3, units=256,
+                        seed=0)
+    kernels = {layer.name: keras.ops.convert_to_numpy(layer.kernel) for layer in model.layers
+               if isinstance(layer, keras.layers.Dense) and layer.name != "output"}
+    assert sorted(kernels) == ["block_1", "block_2", "block_3"]
+    for name, kernel in kernels.items():
+        # HeNormal is a normal truncated at 2 sigma: Var(w^2) / E[w^2]^2 <= 2 (2 untruncated),
+        # so mean(w^2) has relative SE <= sqrt(2 / N); N >= 16,384 weights: 4 SE <= 4.4%.
+        # LeCun init (1) or the SELU gain 3/4 (0.56) would be far outside.
+        tolerance = 4 * np.sqrt(2 / kernel.size)
+        assert np.mean(kernel**2) * kernel.shape[0] == pytest.approx(2.0, rel=tolerance), name
+        assert model.get_layer(name).activation.__name__ == "relu", name
+
+
 def test_a_correct_hand_built_snn_audits_clean():
     assert audit(_mlp(_dense(), keras.layers.AlphaDropout(0.1), _dense(name="hidden_2")),
                  X) == []

@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 from snn.data import Standardization
 from snn.layers import SELU, FixedPointAlphaDropout, SeedStream
 from snn.models import build_model
+from snn.theory import alpha_dropout_affine, selu_parameters
 
 
 def _kernels(model):
@@ -171,11 +172,99 @@ def test_fixed_point_alpha_dropout_with_defaults_is_keras_alpha_dropout():
                                keras.ops.convert_to_numpy(theirs), rtol=1e-6)
 
 
-def test_fixed_point_layers_round_trip_through_their_config():
-    for layer in (SELU(2.3, 0.98, name="s"),
-                  FixedPointAlphaDropout(0.1, -0.1, 2.0, 2.3, 0.98, seed=3, name="d")):
-        clone = layer.__class__.from_config(layer.get_config())
-        assert clone.get_config() == layer.get_config()
+def _dropout_moments(rate, mean, variance, saturation, a, b):
+    """Mean, variance and kurtosis of a * z + b, where z ~ N(mean, variance) is kept with
+    probability 1 - rate and otherwise set to `saturation` (closed form of the mixture)."""
+    keep = 1 - rate
+    z_mean = keep * mean + rate * saturation
+    shift = mean - z_mean
+    z_variance = keep * (variance + shift**2) + rate * (saturation - z_mean) ** 2
+    fourth = (keep * (shift**4 + 6 * shift**2 * variance + 3 * variance**2)
+              + rate * (saturation - z_mean) ** 4)
+    return a * z_mean + b, a * a * z_variance, fourth / z_variance**2
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2])
+def test_fixed_point_alpha_dropout_keeps_mean_minus_0_1_and_variance_2(rate):
+    mean, variance = -0.1, 2.0
+    alpha, scale = selu_parameters(mean, variance)
+    x = np.random.default_rng(0).normal(mean, np.sqrt(variance), (1000, 1000)).astype("float32")
+    layer = FixedPointAlphaDropout(rate, mean, variance, alpha, scale, seed=1)
+    y = keras.ops.convert_to_numpy(layer(x, training=True)).astype(np.float64)
+    # N = 10^6: SE(mean) = sqrt(2 / N) = 0.0014; SE(variance) = variance * sqrt((k - 1) / N)
+    # with the output's kurtosis k = 2.4-2.8 here (mixture of a normal and a point mass, in
+    # closed form), at most 0.0027. Tolerances: 5 standard errors.
+    kurtosis = _dropout_moments(rate, mean, variance, -scale * alpha,
+                                *alpha_dropout_affine(rate, mean, variance, alpha, scale))[2]
+    mean_tolerance = 5 * np.sqrt(variance / y.size)
+    variance_tolerance = 5 * variance * np.sqrt((kurtosis - 1) / y.size)
+    assert y.mean() == pytest.approx(mean, abs=mean_tolerance)
+    assert y.var() == pytest.approx(variance, abs=variance_tolerance)
+    # The (0, 1) correction a layer might wrongly apply gives, in closed form, a mean 9-26
+    # and a variance 85-235 standard errors away: these tolerances exclude it.
+    wrong = _dropout_moments(rate, mean, variance, -scale * alpha,
+                             *alpha_dropout_affine(rate, 0.0, 1.0, alpha, scale))
+    assert abs(wrong[0] - mean) > 1.5 * mean_tolerance
+    assert abs(wrong[1] - variance) > 10 * variance_tolerance
+
+
+def test_16_layer_fixed_point_network_with_dropout_stays_at_minus_0_1_and_2():
+    model = build_model("snn_mlp", input_shape=(512,), num_outputs=2, seed=0, depth=16,
+                        units=512, dropout_rate=0.1, fixed_point=[-0.1, 2.0])
+    assert isinstance(model.get_layer("dense_1_dropout"), FixedPointAlphaDropout)
+    (inputs,) = model.inputs
+    probe = keras.Model(inputs, [model.get_layer(f"dense_{i}_dropout").output
+                                 for i in range(1, 17)])
+    x = np.random.default_rng(0).normal(-0.1, np.sqrt(2), (1000, 512)).astype("float32")
+    outputs = probe(x, training=True)  # dropout active
+    # Sampling error is small (512,000 values per layer), but one set of random 512-wide
+    # weights shifts each layer's moments by O(1/sqrt(512)): seeds 0-3 stay within 0.015
+    # of the mean and 0.035 of the variance, so the 50-layer test's 0.05 and 0.1 hold on
+    # every backend. A (0, 1) correction in the dropout would give a variance of 1.63 at
+    # layer 1 and 1.23 from layer 8 on (moment map and dropout iterated, snn.theory).
+    for depth, values in enumerate(outputs, start=1):
+        values = keras.ops.convert_to_numpy(values).astype(np.float64)
+        assert values.mean() == pytest.approx(-0.1, abs=0.05), f"layer {depth} mean"
+        assert values.var() == pytest.approx(2.0, abs=0.1), f"layer {depth} variance"
+
+
+def _rebuilt(layer):
+    """`layer` rebuilt from its config, directly and through Keras' registered serialization."""
+    serialized = keras.saving.serialize_keras_object(layer)
+    assert serialized["registered_name"] == f"snn>{type(layer).__name__}"
+    return [type(layer).from_config(layer.get_config()),
+            keras.saving.deserialize_keras_object(serialized)]
+
+
+def test_selu_rebuilt_from_its_config_computes_the_same_outputs():
+    x = np.linspace(-5, 5, 2001, dtype="float32").reshape(-1, 1)  # both branches of SELU
+    layer = SELU(2.3, 0.98, name="s")
+    expected = keras.ops.convert_to_numpy(layer(x))
+    for clone in _rebuilt(layer):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(clone(x)), expected)
+    # A rebuild that lost the constants would be the standard SELU, which differs here.
+    assert not np.allclose(keras.ops.convert_to_numpy(SELU()(x)), expected, atol=1e-3)
+
+
+def test_fixed_point_alpha_dropout_rebuilt_from_its_config_draws_the_same_masks():
+    x = np.random.default_rng(0).standard_normal((64, 32)).astype("float32")
+
+    def output(layer):
+        return keras.ops.convert_to_numpy(layer(x, training=True))
+
+    def layer(**changes):
+        arguments = dict(rate=0.1, mean=-0.1, variance=2.0, alpha=2.3, scale=0.98, seed=3)
+        return FixedPointAlphaDropout(**{**arguments, **changes}, name="d")
+
+    original = layer()
+    clones = _rebuilt(original)  # from the config of a fresh layer: same seed, same state
+    expected = output(original)
+    for clone in clones:
+        np.testing.assert_array_equal(output(clone), expected)
+    # Another seed draws another mask, another fixed point another affine map: a rebuild
+    # that lost either (seed=None, or the defaults (0, 1)) would fail the equality above.
+    for changed in (layer(seed=4), layer(mean=0.0, variance=1.0), layer(alpha=1.9)):
+        assert not np.allclose(output(changed), expected, atol=1e-3)
 
 
 def test_fixed_point_alpha_dropout_rejects_a_bad_rate():
