@@ -96,36 +96,43 @@ def test_two_workers_stopped_on_one_stop_together_and_resume_to_one_devices_resu
     config = _write(tmp_path, _CONFIG.replace("batch_size: 64, epochs: 2", "batch_size: 16, "
                                               "epochs: 3, backend: jax,\n           "
                                               "distribution: multi_worker"))
-    addresses = ",".join(f"localhost:{_free_port()}" for _ in range(2))
+    processes = []
 
     def snn(*args, worker=None):
         variables = {} if worker is None else {
             "KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses,
             "KERAS_DISTRIBUTION_NUM_PROCESSES": "2", "KERAS_DISTRIBUTION_PROCESS_ID": str(worker)}
-        return subprocess.Popen([sys.executable, "-m", "snn", *map(str, args)], cwd=tmp_path,
-                                env={**os.environ, **variables}, text=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "snn", *map(str, args)], cwd=tmp_path,
+            env={**os.environ, **variables}, text=True, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE))
+        return processes[-1]
 
-    alone = snn("train", config, "--set", "training.distribution=none", "--run-dir", "alone")
     runs = [tmp_path / f"worker{index}" for index in (0, 1)]
-    started = [snn("train", config, "--run-dir", run, worker=index)
-               for index, run in enumerate(runs)]
-    deadline = time.monotonic() + 180
-    while not (runs[0] / "checkpoint.npz").exists():  # the first epoch is over
-        assert time.monotonic() < deadline and started[0].poll() is None
-        time.sleep(0.01)
-    started[0].send_signal(signal.SIGINT)  # worker 0 alone is told to stop
-    lines = [process.communicate(timeout=120)[1].strip().splitlines()[-1]
-             for process in started]
-    assert [process.returncode for process in started] == [130, 130], lines
-    where = [re.search(r"stopped by (SIGINT[a-z ]*) (in epoch 2, after step \d+);", line)
-             for line in lines]
-    assert [match[1] for match in where] == ["SIGINT", "SIGINT to another worker"], lines
-    assert where[0][2] == where[1][2]  # the same step
-    resumed = [snn("train", "--resume", run, worker=index) for index, run in enumerate(runs)]
-    for process in [*resumed, alone]:
-        _, stderr = process.communicate(timeout=300)
-        assert process.returncode == 0, stderr[-2000:]
+    with _reserved_ports(2) as ports, _ending(processes):
+        addresses = ",".join(f"localhost:{port}" for port in ports)
+        alone = snn("train", config, "--set", "training.distribution=none", "--run-dir",
+                    "alone")
+        started = [snn("train", config, "--run-dir", run, worker=index)
+                   for index, run in enumerate(runs)]
+        deadline = time.monotonic() + 180
+        while not (runs[0] / "checkpoint.npz").exists():  # the first epoch is over
+            assert time.monotonic() < deadline and started[0].poll() is None
+            time.sleep(0.01)
+        started[0].send_signal(signal.SIGINT)  # worker 0 alone is told to stop
+        lines = [process.communicate(timeout=120)[1].strip().splitlines()[-1]
+                 for process in started]
+        assert [process.returncode for process in started] == [130, 130], lines
+        # Mid-epoch, or after an epoch's last step where worker 0 was slow to see it.
+        where = [re.search(r"stopped by (SIGINT[a-z ]*) (in epoch \d+, after step \d+|after "
+                           r"epoch \d+);", line) for line in lines]
+        assert [match[1] for match in where] == ["SIGINT", "SIGINT to another worker"], lines
+        assert where[0][2] == where[1][2]  # the same step
+        resumed = [snn("train", "--resume", run, worker=index)
+                   for index, run in enumerate(runs)]
+        for process in [*resumed, alone]:
+            _, stderr = process.communicate(timeout=300)
+            assert process.returncode == 0, stderr[-2000:]
 
     assert (runs[0] / "history.csv").read_bytes() == (runs[1] / "history.csv").read_bytes()
     assert json.loads((runs[0] / "environment.json").read_text())["workers"] == 2
@@ -205,10 +212,30 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, monk
     assert not (tmp_path / "run").exists()
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return probe.getsockname()[1]
+@contextlib.contextmanager
+def _reserved_ports(count):
+    """Free localhost ports, held for the test: each stays bound, so that no other process
+    is given it meanwhile, with SO_REUSEPORT, so that the workers' coordinator can bind it
+    (its gRPC server sets SO_REUSEPORT too)."""
+    with contextlib.ExitStack() as sockets:
+        ports = []
+        for _ in range(count):
+            reserved = sockets.enter_context(socket.socket())
+            reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            reserved.bind(("localhost", 0))
+            ports.append(reserved.getsockname()[1])
+        yield ports
+
+
+@contextlib.contextmanager
+def _ending(processes):
+    """Kill the test's processes still running when it ends, also when it failed."""
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
 
 
 def _write(directory, text):

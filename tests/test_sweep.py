@@ -1,5 +1,6 @@
 """Sweeps: grid expansion, failure isolation, selection, resume, parallel workers."""
 
+import contextlib
 import csv
 import json
 import os
@@ -14,7 +15,7 @@ import yaml
 from snn import runs
 from snn.errors import ConfigError
 from snn.sweep import plan_sweep, run_sweep
-from conftest import ROOT
+from conftest import ROOT, file_identity
 
 BASE = {
     "name": "iris",
@@ -154,19 +155,32 @@ def test_workers_of_a_killed_sweep_checkpoint_their_runs_and_end(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
                                 str(out), "--workers", "2"], cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while len(list(out.glob("*/checkpoint.npz"))) < 2:  # both workers are training
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.1)
-    workers = [runs.read_status(run)["pid"] for run in (out / "seed=0", out / "seed=1")]
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    deadline = time.monotonic() + 60
-    while any(_alive(pid) for pid in workers):  # told by the system that the parent died
-        assert time.monotonic() < deadline, "orphaned workers kept running"
-        time.sleep(0.1)
+    workers = []
+    try:
+        deadline = time.monotonic() + 180
+        while len(list(out.glob("*/checkpoint.npz"))) < 2:  # both workers are training
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        workers = [runs.read_status(run)["pid"] for run in (out / "seed=0", out / "seed=1")]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 60
+        while any(_alive(pid) for pid in workers):  # told by the system that the parent died
+            assert time.monotonic() < deadline, "orphaned workers kept running"
+            time.sleep(0.1)
+    finally:
+        _kill(process, *workers)
     assert [runs.read_status(out / run)["status"] for run in ("seed=0", "seed=1")] == \
         ["interrupted", "interrupted"]
+
+
+def _kill(process, *pids):
+    """End a test's process and any of its workers still running, also when it failed."""
+    process.kill()
+    process.wait()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _alive(pid):
@@ -190,8 +204,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path, snn_cli):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.2)
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        _kill(process)
     assert not (out / "sweep.json").exists()  # the sweep is visibly unfinished
     result = snn_cli("sweep", path, "--run-dir", out, "--workers", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -248,12 +261,15 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
                                 str(out), "--workers", "2"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while not list(out.glob("*/checkpoint.npz")):  # a run has trained its first epoch
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
+    try:
+        deadline = time.monotonic() + 180
+        while not list(out.glob("*/checkpoint.npz")):  # a run has trained its first epoch
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
+    finally:
+        _kill(process)
     assert process.returncode == 130
     assert "Traceback" not in stderr and "oneDNN" not in stderr  # workers start quietly
     assert stderr.strip().splitlines()[-1] == (
@@ -265,13 +281,12 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     interrupted = {row["run"] for row in rows if row["status"] == "interrupted"}
     assert interrupted and all((out / run / "checkpoint.npz").is_file() for run in interrupted)
     assert not (out / "sweep.json").exists()
-    started = {run: (out / run / "config.yaml").stat().st_mtime_ns for run in interrupted}
+    started = {run: file_identity(out / run / "config.yaml") for run in interrupted}
     result = snn_cli("sweep", path, "--run-dir", out, "--workers", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [row["status"] for row in _rows(out)] == ["completed"] * 4
     # Resumed from their checkpoints, not started again (which would rewrite the config).
-    assert {run: (out / run / "config.yaml").stat().st_mtime_ns for run in interrupted} == \
-        started
+    assert {run: file_identity(out / run / "config.yaml") for run in interrupted} == started
 
 
 def test_fewer_than_one_worker_is_refused_before_anything_is_written(tmp_path):
