@@ -57,7 +57,7 @@ def main():
 
 def _train(point, epochs):
     """Train one point; returns (seconds in `fit`, peak resident memory in KiB)."""
-    from snn.processes import import_keras_quietly, quiet_backend_logs
+    from snn.util.console import import_keras_quietly, quiet_backend_logs
 
     import_keras_quietly()
     quiet_backend_logs()

@@ -43,7 +43,7 @@ CLASSES = 10
 
 def main():
     args = _parser().parse_args()
-    from snn.processes import import_keras_quietly, quiet_backend_logs
+    from snn.util.console import import_keras_quietly, quiet_backend_logs
 
     import_keras_quietly()
     quiet_backend_logs()

@@ -53,7 +53,7 @@ def reproduce(args):
     from snn.errors import RunDirError
     from snn.paper.figure1 import format_summary, plot_curves, training_curves
     from snn.paper.figure1 import write_curves_csv
-    from snn.runs import write_atomic
+    from snn.util.files import write_atomic
 
     epochs, learning_rate = BUDGETS["quick" if args.quick else
                                     "paper" if args.paper_budget else "default"]

@@ -37,7 +37,7 @@ import numpy as np
 
 from snn.devices import agreed_signal
 from snn.errors import DataError, RunInterrupted, TrainingError
-from snn.runs import write_atomic
+from snn.util.files import write_atomic
 
 logger = logging.getLogger("snn")
 

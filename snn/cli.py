@@ -47,8 +47,6 @@ def main(argv=None):
 def _choose_backend(args):
     """Run Keras on the backend the command's experiment file names in `training.backend`;
     this must happen before anything imports Keras, which fixes its backend then."""
-    from snn.backends import configured_backend, use_backend
-
     if getattr(args, "resume", None):
         path = Path(args.resume) / "config.yaml"  # the run's own config (snn.runs.CONFIG)
     elif args.command is _evaluate:
@@ -57,15 +55,18 @@ def _choose_backend(args):
         path = getattr(args, "config", None) or getattr(args, "target", None)
     if path is None or Path(path).suffix not in (".yaml", ".yml"):
         return
+    from snn.config import configured_backend, use_backend
+
     use_backend(configured_backend(path, getattr(args, "overrides", ())), str(path))
 
 
 def prepare_console():
-    """Set up a console program: Keras imported without TensorFlow's start-up noise, and
-    the library's warnings printed as one "snn: warning: ..." line each."""
-    from snn.processes import import_keras_quietly, log_warnings_to_stderr, quiet_backend_logs
+    """Set up a console program: the library's warnings printed as one "snn: warning: ..."
+    line each, and TensorFlow's Python-side warnings hidden. Keras is not imported here:
+    a command imports it (`import_keras_quietly`) once it needs it, so that `--help`,
+    `--version`, `theory`, `models` and config errors answer in a moment."""
+    from snn.util.console import log_warnings_to_stderr, quiet_backend_logs
 
-    import_keras_quietly()
     quiet_backend_logs()
     log_warnings_to_stderr()
 
@@ -97,7 +98,10 @@ def run_script(function, args):
     Returns:
         int, the exit status (2 for a user error, reported in one line).
     """
+    from snn.util.console import import_keras_quietly
+
     prepare_console()
+    import_keras_quietly()
     return run_reporting_errors(lambda: function(args), args.debug)
 
 
@@ -133,10 +137,13 @@ def run_reporting_errors(function, debug=False):
 
 
 def _parser():
+    from snn import __version__
+
     parser = argparse.ArgumentParser(
         prog="snn", description="Self-normalizing neural networks on Keras 3.")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")
+    parser.add_argument("--version", action="version", version=f"snn {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -242,12 +249,15 @@ def _parser():
 def _train(args):
     from snn.config import load_config
     from snn.errors import ConfigError
-    from snn.training import resume, train
+    from snn.util.console import import_keras_quietly
 
     if args.resume is not None:
         if args.config or args.overrides or args.run_dir:
             raise ConfigError("--resume RUN_DIR: got CONFIG, --set or --run-dir as well; a "
                               "resumed run keeps its own config and directory")
+        import_keras_quietly()
+        from snn.training import resume
+
         metrics = resume(args.resume)
     else:
         if args.config is None:
@@ -258,6 +268,9 @@ def _train(args):
             logging.getLogger("snn").warning(
                 "%s has a sweep: section; `snn train` runs its base settings once "
                 "(`snn sweep` runs the grid)", args.config)
+        import_keras_quietly()
+        from snn.training import train
+
         with naming_config_file(args.config):
             metrics = train(config, args.run_dir, overwrite=args.overwrite)
     print(f"\nRun saved to {metrics['run_dir']}")
@@ -278,8 +291,10 @@ def _train(args):
 
 def _sweep(args):
     from snn.sweep import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
+    from snn.util.console import import_keras_quietly
 
     sweep = plan_sweep(args.config, args.overrides)
+    import_keras_quietly()  # one worker trains in this process
     result = run_sweep(sweep, args.run_dir, args.workers, executor=args.executor,
                        address=args.address)
     statuses = [outcome["status"] for outcome in result.outcomes.values()]
@@ -298,11 +313,15 @@ def _sweep(args):
 
 
 def _evaluate(args):
+    from snn.util.console import import_keras_quietly
+
+    import_keras_quietly()
     from snn import runs
     from snn.training import evaluate
+    from snn.util.files import read_json
 
     test = evaluate(args.run_dir)
-    recorded = runs.read_json(os.path.join(args.run_dir, runs.METRICS))["test"]
+    recorded = read_json(os.path.join(args.run_dir, runs.METRICS))["test"]
     print(format_metrics({"test": test, "recorded": recorded}))
     return 0
 
@@ -349,16 +368,19 @@ def _model_and_inputs(target, overrides, samples, random):
     from snn.config import load_config
     from snn.errors import ConfigError
     from snn.models import model_kind
+    from snn.util.console import import_keras_quietly
+
+    path = Path(target)
+    config = None if path.suffix == ".keras" else load_config(path, overrides)
+    import_keras_quietly()
     from snn.runs import load_model
     from snn.training import prepare
 
-    path = Path(target)
-    if path.suffix == ".keras":
+    if config is None:
         # Run directories all hold a model.keras: name it after its directory too.
         name = f"{path.resolve().parent.name}-{path.stem}"
         model, x, fixed_point = load_model(path), None, (0.0, 1.0)
     else:
-        config = load_config(path, overrides)
         if model_kind(config.model.name) == "reference":
             raise ConfigError(f"{path}: model.name: {config.model.name!r} is not a neural "
                               "network; diagnose and audit look at a network's layers",
@@ -375,11 +397,11 @@ def _model_and_inputs(target, overrides, samples, random):
 
 
 def _diagnose(args):
+    name, model, x, fixed_point = _model_and_inputs(args.target, args.overrides, args.samples,
+                                                    args.random)
     from snn.diagnostics import compare_activations, layer_statistics, plot_statistics
     from snn.diagnostics import write_statistics_csv
 
-    name, model, x, fixed_point = _model_and_inputs(args.target, args.overrides, args.samples,
-                                                    args.random)
     saved = args.target.endswith(".keras")
     label = "as saved" if saved else "SELU + LeCun"
     series = (compare_activations(model, x, label) if args.compare
@@ -419,10 +441,10 @@ def format_statistics(series):
 
 
 def _audit(args):
-    from snn.diagnostics import audit
-
     name, model, x, _ = _model_and_inputs(args.target, args.overrides, samples=1000,
                                           random=False)
+    from snn.diagnostics import audit
+
     findings = audit(model, None if args.target.endswith(".keras") else x)
     for finding in findings:
         print(finding)

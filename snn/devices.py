@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from snn.errors import ConfigError, DeviceError, SNNError
-from snn.processes import silenced
+from snn.util.console import silenced
 
 
 def visible_gpus():

@@ -1,82 +1,20 @@
-"""Work done in fresh Python processes: a quiet Keras import and one sweep run per call.
+"""Work done in fresh Python processes: one sweep run per call.
 
 This module imports only the standard library at the top, so a worker process can start
 (and silence TensorFlow's start-up messages) before anything imports Keras.
 """
 
-import contextlib
-import importlib.util
-import logging
 import os
 import signal
 import sys
 import time
 
+from snn.util.console import import_keras_quietly, log_warnings_to_stderr, quiet_backend_logs
+
 # Set in local sweep worker processes by `start_worker`.
 _worker = False
 # Set by `prepare_worker` once it has prepared this process.
 _prepared = False
-
-
-def import_keras_quietly():
-    """Import Keras without TensorFlow's C++ start-up messages (oneDNN, CUDA probing).
-
-    They are written to file descriptor 2 before TensorFlow's logging is configured, so
-    only a redirect silences them. A user who sets TF_CPP_MIN_LOG_LEVEL sees everything.
-    """
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        import keras  # noqa: F401
-        return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # honoured by messages after start-up
-    with silenced(2):
-        import keras
-
-        # On JAX and PyTorch, Keras still imports TensorFlow later where it is installed
-        # (saving, tf.data), with the same start-up messages: take them now.
-        if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
-            import tensorflow  # noqa: F401
-
-
-@contextlib.contextmanager
-def silenced(number):
-    """A context manager that sends what is written to a file descriptor, by Python or by
-    C++ libraries, to /dev/null.
-
-    Args:
-        number: int, the file descriptor: 1 (standard output) or 2 (standard error).
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved, devnull = os.dup(number), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, number)
-    try:
-        yield
-    finally:
-        os.dup2(saved, number)
-        os.close(saved)
-        os.close(devnull)
-
-
-def quiet_backend_logs():
-    """Hide TensorFlow's Python-side warnings (e.g. about retracing when a sweep or k-fold
-    run builds many models in one process); they are about Keras internals, not the run."""
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-def log_warnings_to_stderr():
-    """Show the library's warnings (the "snn" logger, e.g. audit findings) as one
-    "snn: warning: ..." line each on the current stderr; calling it again (the CLI run
-    twice in one process) points the same handler at the current stderr."""
-    logger = logging.getLogger("snn")
-    for handler in logger.handlers:
-        if handler.get_name() == "snn-stderr":
-            handler.stream = sys.stderr  # setStream would flush the old one, maybe closed
-            return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.set_name("snn-stderr")
-    handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
-    logger.addHandler(handler)
-    logger.propagate = False
 
 
 def start_worker(threads):
@@ -168,7 +106,9 @@ def train_run(raw_config, run_dir):
 
     Returns:
         dict: "status" ("completed" or "failed"), "metrics" (`train`'s result, or None),
-        "reason" (why it failed, or None), "seconds" (wall time of the call).
+        "reason" (why it failed, or None; for an unexpected error, which is not the
+        user's, it names the run's `error.log` holding the traceback), "seconds" (wall
+        time of the call).
 
     Raises:
         RunInterrupted: SIGINT or SIGTERM stopped the run (checkpointed). A worker process
@@ -177,7 +117,7 @@ def train_run(raw_config, run_dir):
     import keras
 
     from snn.config import parse_config
-    from snn.errors import RunInterrupted, describe
+    from snn.errors import RunInterrupted, SNNError, describe
     from snn.training import train
 
     started = time.perf_counter()
@@ -193,10 +133,28 @@ def train_run(raw_config, run_dir):
         raise
     except Exception as error:  # noqa: BLE001  one broken combination must not stop a sweep
         reason = describe(error)
+        if not isinstance(error, SNNError):  # a bug, not the user's: keep the traceback
+            reason += f"; traceback in {_write_traceback(run_dir)}"
     finally:
         keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
     return {"status": "completed" if reason is None else "failed", "metrics": metrics,
             "reason": reason, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _write_traceback(run_dir):
+    """Write the exception being handled, with its traceback, to the run's `error.log`
+    (the one line of the sweep's report cannot hold it); return the file's path."""
+    import traceback
+    from pathlib import Path
+
+    from snn import runs
+    from snn.util.files import write_atomic
+
+    path = Path(run_dir) / runs.ERROR_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = traceback.format_exc()
+    write_atomic(path, lambda temporary: Path(temporary).write_text(text))
+    return path
 
 
 def _holds_unfinished(run_dir, raw_config):

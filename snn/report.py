@@ -24,7 +24,8 @@ import yaml
 from snn import runs
 from snn.errors import RunDirError
 from snn.paper.results import METHOD_NAMES
-from snn.plotting import pyplot, save_figure
+from snn.util.plotting import pyplot, save_figure
+from snn.util.files import read_json, write_atomic
 
 REPORT = "report.md"
 PAPER = "paper.json"
@@ -56,14 +57,14 @@ def write_report(directory):
         raise RunDirError(f"{directory}: holds no finished run ({runs.METRICS}), sweep "
                           "(sweep.csv) or UCI comparison (comparison.json)")
     path = directory / REPORT
-    runs.write_atomic(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n"))
+    write_atomic(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n"))
     return path
 
 
 # --- a run ------------------------------------------------------------------------------
 
 def _run_report(directory):
-    metrics = runs.read_json(directory / runs.METRICS)
+    metrics = read_json(directory / runs.METRICS)
     config = (directory / runs.CONFIG).read_text()
     lines = [f"# Run {directory.name}", "",
              f"Protocol {metrics['protocol']}, {len(metrics['folds'])} fold(s), "
@@ -125,7 +126,7 @@ def _plot_history(paths, png, title):
 
 def _sweep_report(directory):
     rows = _read_csv(directory / "sweep.csv")
-    summary = (runs.read_json(directory / "sweep.json")
+    summary = (read_json(directory / "sweep.json")
                if (directory / "sweep.json").is_file() else None)
     sweep = yaml.safe_load((directory / "sweep.yaml").read_text())["sweep"]
     _, metric, direction = sweep["select"].split()
@@ -179,7 +180,7 @@ def paper_table(sweep_dir):
     Returns:
         list of str: a caption line, a blank line and the Markdown table's lines.
     """
-    paper = runs.read_json(sweep_dir / PAPER)
+    paper = read_json(sweep_dir / PAPER)
     rows = [row for row in _read_csv(sweep_dir / "sweep.csv") if row["status"] == "completed"]
     metric, by = paper["metric"], paper.get("by")
     lines = [f"{paper['table']}: test {metric}, ours beside the paper's ({paper['source']}).",
@@ -237,7 +238,7 @@ def _comparison_report(directory):
     from snn.comparison import MethodComparison
     from snn.paper.uci import format_rank_table
 
-    saved = runs.read_json(directory / "comparison.json")
+    saved = read_json(directory / "comparison.json")
     comparison = [MethodComparison(**row) for row in saved["comparison"]]
     lines = ["# UCI-121 comparison (Table 1 of the SNN paper)", "",
              format_rank_table(comparison, len(saved["datasets"])), ""]
@@ -297,7 +298,7 @@ def paper_numbers(table, metric, values, by=None, columns=None,
         source: where the numbers come from.
 
     Returns:
-        dict, ready for `runs.write_json`.
+        dict, ready for `snn.util.files.write_json`.
     """
     numbers = {"table": table, "metric": metric, "source": source,
                "values": {method: list(row) for method, row in values.items()}}

@@ -1,4 +1,4 @@
-"""Run directories: their file names, status, creation, atomic writes and environment record.
+"""Run directories: their file names, status, creation, loading and environment record.
 
 Every run directory holds `status.json`: "running" from the moment it is created, then
 "completed" (after `metrics.json`), "failed" (with the reason) or "interrupted" (with where,
@@ -6,24 +6,21 @@ so `snn train --resume` can go on from the last checkpoint).
 """
 
 import datetime
-import json
 import os
 import platform
 import shutil
 import socket
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
-import keras
 import numpy as np
 import skops.io
 import skops.io.exceptions
 
 import snn
-from snn.devices import visible_gpus
 from snn.errors import DataError, RunDirError
+from snn.util.files import TEMPORARY_PREFIX, read_json, write_json
 
 CONFIG = "config.yaml"
 HISTORY = "history.csv"
@@ -35,8 +32,8 @@ SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
 STATUS = "status.json"
 CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.checkpoints`)
-TEMPORARY_PREFIX = ".tmp-"  # a file being written by `write_atomic`
 FOLD_RESULTS = "fold.json"  # a finished fold's metrics, so a resumed run skips the fold
+ERROR_LOG = "error.log"  # a sweep run's unexpected error, with its traceback
 
 
 def create_run_dir(config, run_dir=None, overwrite=False, resume=False):
@@ -179,47 +176,6 @@ def is_complete(run_dir):
     return status is not None and status["status"] == "completed"
 
 
-def write_atomic(path, write):
-    """Write a file so that it is either complete or absent, never half-written.
-
-    Args:
-        path: the final path.
-        write: callable taking a temporary path (same directory, same suffix) to write to.
-
-    Raises:
-        OSError: the file cannot be written (e.g. the disk is full); its `filename` is
-            `path`.
-    """
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX,
-                                         suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results
-        os.replace(temporary, path)
-    except OSError as error:  # name the file meant, not the temporary one
-        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_json(path, data):
-    """Write `data` as indented JSON, atomically."""
-    write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2) + "\n"))
-
-
-def read_json(path):
-    return json.loads(Path(path).read_text())
-
-
 def model_path(fold_dir):
     """The saved model of a run or fold directory: `model.keras` or `model.skops`.
 
@@ -249,6 +205,12 @@ def load_model(path):
     Raises:
         DataError: the file is missing, malformed, or needs unsafe deserialization.
     """
+    # Here, so that reading run directories (`snn report`) needs no Keras; snn.layers
+    # registers the layers of snn's models for loading.
+    import keras
+
+    from snn import layers  # noqa: F401
+
     if not Path(path).is_file():
         raise DataError(f"{path}: model file not found")
     if not zipfile.is_zipfile(path):  # both formats are zip archives
@@ -275,6 +237,10 @@ def environment():
     Returns:
         dict of str / list values.
     """
+    import keras
+
+    from snn.devices import visible_gpus
+
     backend = keras.backend.backend()
     return {
         "snn": snn.__version__,

@@ -39,6 +39,7 @@ from snn.executors import LocalWorkers, RayWorkers
 from snn.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
 from snn.processes import trained_with
+from snn.util.files import read_json, write_atomic, write_json
 
 
 SWEEP_CSV = "sweep.csv"
@@ -331,7 +332,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
             save_config(winner.config, sweep_dir / SELECTED)
         statuses = [outcome["status"] for outcome in outcomes[index].values()]
         final = finals.get(index)
-        runs.write_json(sweep_dir / SWEEP_JSON, {
+        write_json(sweep_dir / SWEEP_JSON, {
             "select": sweep.config.sweep.select,
             "selected": selected,
             "value": value,
@@ -362,7 +363,7 @@ def _finished_outcome(error, run_dir, config):
     if error is not None:
         return {"status": "failed", "metrics": None, "reason": error, "seconds": 0.0}
     if runs.is_complete(run_dir) and trained_with(run_dir, to_dict(config)):
-        return {"status": "completed", "metrics": runs.read_json(run_dir / runs.METRICS),
+        return {"status": "completed", "metrics": read_json(run_dir / runs.METRICS),
                 "reason": None, "seconds": 0.0}
     return None
 
@@ -464,7 +465,7 @@ def _write_csv(sweep, outcomes, path):
                          *(result.get(split, {}).get(name) for split, name in columns),
                          result.get("epochs_run"), result.get("train_seconds"),
                          outcome["seconds"], outcome["reason"]])
-    runs.write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
 
 
 def _unfinished(run_dir):

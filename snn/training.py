@@ -31,10 +31,9 @@ import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
-from snn.backends import use_backend
 from snn.callbacks import EpochProgress, ResumableEarlyStopping
 from snn.checkpoints import Checkpointing, discard, fingerprint, position
-from snn.config import OPTIMIZERS, load_config, save_config
+from snn.config import load_config, save_config, use_backend
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.devices import (agreed_signal, batch_multiple, device_scope, distribution_scope,
@@ -48,6 +47,7 @@ from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
 from snn.models.reference import predict_outputs
+from snn.util.files import read_json, write_atomic, write_json
 
 logger = logging.getLogger("snn")
 
@@ -203,13 +203,13 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
         with StopRequests() as stop, _recording_status(run_dir):
             if not resume:
                 save_config(config, run_dir / runs.CONFIG)
-                runs.write_json(run_dir / runs.ENVIRONMENT, {
+                write_json(run_dir / runs.ENVIRONMENT, {
                     **runs.environment(), "replicas": replicas,
                     "workers": worker_shard()[1],
                     "data_dir": str(data_root(config.data.data_dir))})
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
             metrics = _summary(config, results, findings)
-            runs.write_json(run_dir / runs.METRICS, metrics)
+            write_json(run_dir / runs.METRICS, metrics)
             runs.write_status(run_dir, "completed")
     return {**metrics, "run_dir": str(run_dir)}
 
@@ -237,7 +237,7 @@ def resume(run_dir, verbose=1):
     config = load_config(Path(run_dir) / runs.CONFIG)
     # Relative data paths mean what they meant when the run started, wherever it resumes.
     environment = Path(run_dir) / runs.ENVIRONMENT
-    started_in = environment.is_file() and runs.read_json(environment).get("data_dir")
+    started_in = environment.is_file() and read_json(environment).get("data_dir")
     if config.data.data_dir is None and started_in:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data,
                                                                       data_dir=started_in))
@@ -283,7 +283,7 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop):
         fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
         signum = agreed_signal(stop.signum)  # before every fold, on every worker
         if (fold_dir / runs.FOLD_RESULTS).is_file():  # finished before an interruption
-            results.append(runs.read_json(fold_dir / runs.FOLD_RESULTS))
+            results.append(read_json(fold_dir / runs.FOLD_RESULTS))
             continue
         if signum is not None:
             raise RunInterrupted(f"{signal.Signals(signum).name} before fold {number}", signum)
@@ -293,7 +293,7 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop):
         fold_dir.mkdir(exist_ok=True)
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
         result = _train_fold(experiment, fold_dir, label, verbose, stop)
-        runs.write_json(fold_dir / runs.FOLD_RESULTS, result)
+        write_json(fold_dir / runs.FOLD_RESULTS, result)
         discard(fold_dir / runs.CHECKPOINT)  # the saved model supersedes the checkpoints
         results.append(result)
     return results
@@ -331,7 +331,8 @@ def _compile(experiment):
     # Keras on PyTorch runs one step per call.
     most = 1 if keras.backend.backend() == "torch" else training.steps_per_execution
     experiment.model.compile(
-        optimizer=OPTIMIZERS[training.optimizer](learning_rate=training.learning_rate),
+        optimizer=keras.optimizers.get({"class_name": training.optimizer,
+                                        "config": {"learning_rate": training.learning_rate}}),
         loss=training.loss or loss,
         metrics=metrics,
         # A divisor, so that every epoch ends between calls: a call past the epoch's end
@@ -422,7 +423,7 @@ def _keep_history(path, epochs):
     resumed run logs the later ones again."""
     if path.is_file():
         lines = path.read_bytes().splitlines(keepends=True)[:1 + epochs]
-        runs.write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
+        write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
 
 
 def _fit_reference(experiment, fold_dir, label, verbose, stop):
@@ -440,13 +441,13 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop):
 def _save_fold(experiment, model, fold_dir):
     """The fold's model, standardization and row indices, each written atomically."""
     if isinstance(model, keras.Model):
-        runs.write_atomic(fold_dir / runs.MODEL, model.save)
+        write_atomic(fold_dir / runs.MODEL, model.save)
     else:
-        runs.write_atomic(fold_dir / runs.REFERENCE_MODEL,
+        write_atomic(fold_dir / runs.REFERENCE_MODEL,
                           lambda path: skops.io.dump(model, path))
     if experiment.standardization is not None:
-        runs.write_atomic(fold_dir / runs.STANDARDIZATION, experiment.standardization.save)
-    runs.write_atomic(fold_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
+        write_atomic(fold_dir / runs.STANDARDIZATION, experiment.standardization.save)
+    write_atomic(fold_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
 
 
 def _class_weight(mode, task, y_train):

@@ -43,7 +43,7 @@ def shared_data():
 
 def file_identity(path):
     """A file's inode and bytes: to tell that a file was not written again. A rewrite
-    through `snn.runs.write_atomic` gets a new inode even with the same bytes; a
+    through `snn.util.files.write_atomic` gets a new inode even with the same bytes; a
     modification time may not change within its clock's resolution."""
     return path.stat().st_ino, path.read_bytes()
 

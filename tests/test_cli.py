@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import snn
 from conftest import ROOT, file_identity, run_cli
 from snn.checkpoints import position, previous_path
 from snn.errors import ConfigError
@@ -267,3 +268,27 @@ def test_a_truncated_idx_file_is_one_line_naming_the_file(tmp_path, snn_cli):
     assert result.stderr.strip() == (
         f"snn: error: {images}: truncated: the header declares (10, 28, 28) = 7840 values, "
         "the file holds 1000")
+
+
+# In a fresh interpreter: the `snn` command's ARGS, then which heavy modules were imported.
+_IMPORTED = """
+import sys
+from snn.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted(name for name in ("keras", "tensorflow", "jax", "torch") if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args, output", [
+    (["--version"], f"snn {snn.__version__}"),
+    (["theory", "selu-params", "--mean", "0", "--variance", "1"], "alpha = 1.67326"),
+])
+def test_commands_that_train_nothing_import_no_keras(tmp_path, args, output):
+    done = subprocess.run([sys.executable, "-c", _IMPORTED, *args], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed, imported = done.stdout.rsplit("\n", 2)[0], done.stdout.splitlines()[-1]
+    assert printed.startswith(output) and imported == "[]"

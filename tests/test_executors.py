@@ -13,6 +13,7 @@ from snn.errors import ConfigError
 from snn.executors import _ray_outcome
 from snn.sweep import plan_sweep, run_sweep
 from conftest import run_cli
+from snn.util.files import read_json
 
 CONFIG = {
     "name": "iris",
@@ -47,7 +48,7 @@ def test_a_sweep_runs_as_ray_tasks_and_selects_the_best_run(tmp_path, ray_runtim
         assert runs.is_complete(out / name)
         assert runs.read_status(out / name)["pid"] != os.getpid()  # trained in a Ray worker
         assert outcome["seconds"] > 0
-        assert runs.read_json(out / name / "metrics.json")["test"] == \
+        assert read_json(out / name / "metrics.json")["test"] == \
             outcome["metrics"]["test"]
     with open(out / "sweep.csv") as handle:
         assert [row["status"] for row in csv.DictReader(handle)] == ["completed"] * 2

@@ -75,9 +75,9 @@ def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_pat
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.expected.npy", model.predict(x, verbose=0))
     # No custom_objects and safe mode. The standard SNNs use only Keras layers; importing
-    # snn.models registers SELU, FixedPointAlphaDropout and WeightNormDense.
+    # snn.layers registers SELU, FixedPointAlphaDropout and WeightNormDense (README).
     script = (
-        "import sys, numpy as np, keras, snn.models\n"
+        "import sys, numpy as np, keras, snn.layers\n"
         "x = np.load(sys.argv[1] + '/x.npy')\n"
         "for name in sys.argv[2:]:\n"
         "    model = keras.saving.load_model(f'{sys.argv[1]}/{name}.keras', safe_mode=True)\n"
@@ -132,7 +132,7 @@ def test_cnn_explains_a_flat_input_shape():
 
 
 def test_weight_norm_kernel_has_length_g_per_unit():
-    from snn.models.weight_norm import WeightNormDense
+    from snn.layers import WeightNormDense
 
     layer = WeightNormDense(3, kernel_initializer=keras.initializers.HeNormal(seed=0))
     x = np.eye(4, dtype="float32")  # rows of the identity: outputs are the kernel's rows

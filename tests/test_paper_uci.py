@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from snn import runs
 from snn.comparison import compare_methods
 from snn.errors import ConfigError, DataError
 from snn.paper.uci import reproduce_uci, select_datasets
 from snn.report import write_report
 from conftest import ROOT
+from snn.util.files import read_json
 
 CONFIGS = [ROOT / "configs" / "paper" / "uci" / f"{name}.yaml" for name in ("snn", "msra")]
 TINY = ["sweep.grid={model.depth: [1, 2]}", "model.units=16", "training.epochs=2"]
@@ -48,9 +48,9 @@ def test_methods_are_selected_evaluated_on_the_4_folds_and_ranked(shared_data, t
     for dataset in ("iris", "seeds"):
         for method in ("snn_mlp", "msra_mlp"):
             sweep = json.loads((tmp_path / dataset / method / "sweep.json").read_text())
-            final = runs.read_json(tmp_path / dataset / method / "final" / "metrics.json")
+            final = read_json(tmp_path / dataset / method / "final" / "metrics.json")
             assert final["protocol"] == "uci121" and len(final["folds"]) == 4
-            selection = runs.read_json(tmp_path / dataset / method / sweep["selected"] /
+            selection = read_json(tmp_path / dataset / method / sweep["selected"] /
                                        "metrics.json")
             assert selection["protocol"] == "uci121_selection"
             scores.setdefault(method, {})[dataset] = final["test"]["accuracy"]

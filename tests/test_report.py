@@ -3,13 +3,13 @@
 import pytest
 import yaml
 
-from snn import runs
 from snn.config import parse_config
 from snn.errors import RunDirError
 from snn.paper.results import HTRU2_AUC
 from snn.report import PAPER, paper_numbers, write_report
 from snn.sweep import plan_sweep, run_sweep
 from snn.training import train
+from snn.util.files import write_json
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -41,7 +41,7 @@ def test_a_sweep_over_methods_gets_the_papers_numbers_beside_ours(tmp_path):
         "sweep": {"grid": {"model.name": ["snn_mlp", "msra_mlp"]},
                   "select": "validation auc max"}}))
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    runs.write_json(tmp_path / "out" / PAPER, paper_numbers("Table 3 (HTRU2)", "auc",
+    write_json(tmp_path / "out" / PAPER, paper_numbers("Table 3 (HTRU2)", "auc",
                                                              HTRU2_AUC))
     report = write_report(tmp_path / "out").read_text()
     ours = result.outcomes["name=snn_mlp"]["metrics"]
@@ -91,7 +91,7 @@ def test_a_method_by_depth_table_puts_ours_and_the_papers_in_each_cell(tmp_path)
         "sweep": {"grid": {"model.name": ["snn_mlp", "msra_mlp"], "model.depth": [1, 2]},
                   "select": "validation auc max"}}, sort_keys=False))
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    runs.write_json(tmp_path / "out" / PAPER, paper_numbers(
+    write_json(tmp_path / "out" / PAPER, paper_numbers(
         "Table X", "auc", {"snn_mlp": [0.8, None], "resnet_mlp": [0.7, 0.6]},
         by="model.depth", columns=[1, 2]))
     auc = {name: outcome["metrics"]["test"]["auc"] for name, outcome in

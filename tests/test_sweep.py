@@ -16,6 +16,7 @@ from snn import runs
 from snn.errors import ConfigError
 from snn.sweep import plan_sweep, run_sweep
 from conftest import ROOT, file_identity
+from snn.util.files import read_json
 
 BASE = {
     "name": "iris",
@@ -102,7 +103,7 @@ def test_failed_runs_are_recorded_and_the_best_completed_run_is_selected(tmp_pat
     assert "expected 1, one per layer" in rows["depth=1,learning_rate=0.05,units=8x8"]["reason"]
     winner = "depth=1,learning_rate=0.05,units=8"
     assert result.selected == winner
-    metrics = runs.read_json(tmp_path / "out" / winner / "metrics.json")
+    metrics = read_json(tmp_path / "out" / winner / "metrics.json")
     assert result.value == metrics["validation"]["accuracy"]
     assert float(rows[winner]["test_accuracy"]) == metrics["test"]["accuracy"]
     summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
@@ -231,7 +232,7 @@ def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
     final_dir = tmp_path / "out" / "final"
-    saved = runs.read_json(final_dir / "metrics.json")
+    saved = read_json(final_dir / "metrics.json")
     assert saved["protocol"] == "kfold" and len(saved["folds"]) == 3
     assert sorted(p.name for p in final_dir.glob("fold_*")) == ["fold_1", "fold_2", "fold_3"]
     config = yaml.safe_load((final_dir / "config.yaml").read_text())

@@ -13,14 +13,13 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 
 from snn.data import idx, tfds, tox21, uci121  # noqa: F401  (register their sources)
-from snn.data.sources import PredefinedSplits, get_source, list_sources, register_source
+from snn.data.sources import SOURCES, PredefinedSplits, get_source, list_sources
 from snn.data.splits import SPLITS, Standardization, split_indices
 from snn.errors import ConfigError, DataError
 from snn.schema import signature_spec
 
-__all__ = ["Dataset", "PredefinedSplits", "SPLITS", "Standardization", "get_source",
-           "list_sources",
-           "data_root", "load_dataset", "register_source", "resolve_data_path", "split_indices"]
+__all__ = ["Dataset", "PredefinedSplits", "SOURCES", "SPLITS", "Standardization", "data_root",
+           "get_source", "list_sources", "load_dataset", "resolve_data_path", "split_indices"]
 
 DATA_DIR_VARIABLE = "SNN_DATA_DIR"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snn.data.sources import register_source
+from snn.data.sources import SOURCES
 from snn.errors import DataError
 
 # IDX magic numbers: 0x00000803 (unsigned bytes, 3 dimensions) for images, 0x00000801 for
@@ -48,7 +48,7 @@ def read_idx(path, magic):
     return np.frombuffer(data, np.uint8, count=expected, offset=header).reshape(shape)
 
 
-@register_source("mnist_idx")
+@SOURCES.register(name="mnist_idx")
 def load_mnist_idx(
     images: Path = Path("mnist/t10k-images-idx3-ubyte.gz"),
     labels: Path = Path("mnist/t10k-labels-idx1-ubyte.gz"),

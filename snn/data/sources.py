@@ -16,9 +16,12 @@ from typing import Literal
 import numpy as np
 
 from snn.errors import ConfigError, DataError
-from snn.schema import signature_spec
+from snn.registry import Registry
 
-_SOURCES = {}
+SOURCES = Registry("source", "data.source")
+"""The data sources: functions `(**options) -> (x, y[, classes[, PredefinedSplits]])`
+registered under the name `data.source` gives them; their annotated arguments are the
+section's options."""
 
 
 @dataclasses.dataclass
@@ -34,24 +37,9 @@ class PredefinedSplits:
     folds: list | None = None
 
 
-def register_source(name):
-    """Register a data source function under `name` (decorator factory).
-
-    Args:
-        name: the value of `data.source` that selects it.
-
-    Returns:
-        A decorator that registers and returns the function unchanged.
-    """
-    def register(function):
-        _SOURCES[name] = function
-        return function
-    return register
-
-
 def list_sources():
     """The names of all registered data sources, sorted."""
-    return sorted(_SOURCES)
+    return SOURCES.names()
 
 
 def source_options(name):
@@ -60,7 +48,7 @@ def source_options(name):
     A source argument named `data_dir` is not an option of its own: it receives the
     section's `data.data_dir`.
     """
-    return signature_spec(get_source(name), exclude=("data_dir",))
+    return SOURCES.arguments(name, exclude=("data_dir",))
 
 
 def get_source(name):
@@ -69,15 +57,10 @@ def get_source(name):
     Raises:
         ConfigError: unknown source (the message lists the known ones).
     """
-    if name not in _SOURCES:
-        raise ConfigError(
-            f"data.source: unknown source {name!r}; known sources: {', '.join(list_sources())}",
-            key="data.source",
-        )
-    return _SOURCES[name]
+    return SOURCES.get(name)
 
 
-@register_source("sklearn")
+@SOURCES.register(name="sklearn")
 def load_sklearn(name: Literal["digits", "breast_cancer", "wine", "iris"] = "digits"):
     """A real data set that scikit-learn ships, so it works offline.
 
@@ -94,7 +77,7 @@ def load_sklearn(name: Literal["digits", "breast_cancer", "wine", "iris"] = "dig
     return bunch.data.astype(np.float32), bunch.target
 
 
-@register_source("htru2")
+@SOURCES.register(name="htru2")
 def load_htru2(path: Path = Path("htru2/HTRU_2.csv")):
     """HTRU2 pulsar candidates (Lyon et al. 2016), one of the SNN paper's benchmarks.
 
@@ -118,7 +101,7 @@ def load_htru2(path: Path = Path("htru2/HTRU_2.csv")):
     return x, y
 
 
-@register_source("npz")
+@SOURCES.register(name="npz")
 def load_npz(path: Path, x_key: str = "x", y_key: str = "y"):
     """Arrays from a NumPy `.npz` file (read without pickle).
 
@@ -152,7 +135,7 @@ def load_npz(path: Path, x_key: str = "x", y_key: str = "y"):
     return x.astype(np.float32), y
 
 
-@register_source("csv")
+@SOURCES.register(name="csv")
 def load_csv(
     path: Path,
     label: str | int = -1,

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from snn.data.sources import register_source
+from snn.data.sources import SOURCES
 from snn.errors import DataError
 
 
-@register_source("tfds")
+@SOURCES.register(name="tfds")
 def load_tfds(name: str, split: str = "train", data_dir: Path | None = None,
               download: bool = False):
     """A TensorFlow Datasets data set as arrays.

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from snn.data.sources import register_source
+from snn.data.sources import SOURCES
 from snn.errors import DataError
 from snn.schema import PositiveInt
 
 TASKS = 12
 
 
-@register_source("tox21")
+@SOURCES.register(name="tox21")
 def load_tox21(
     path: Path = Path("tox21/tox21.csv"),
     radius: PositiveInt = 2,

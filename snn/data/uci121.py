@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snn.data.sources import PredefinedSplits, register_source
+from snn.data.sources import SOURCES, PredefinedSplits
 from snn.errors import DataError
 
 
@@ -93,7 +93,7 @@ def list_datasets(root):
     return [describe(folder) for folder in sorted(root.iterdir()) if folder.is_dir()]
 
 
-@register_source("uci121")
+@SOURCES.register(name="uci121")
 def load_uci121(name: str, root: Path = Path("uci121")):
     """One UCI-121 set with the paper's fixed splits.
 

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 
 from snn.layers import SELU
-from snn.plotting import pyplot, save_figure
-from snn.runs import write_atomic
+from snn.util.plotting import pyplot, save_figure
+from snn.util.files import write_atomic
 from snn.theory import ALPHA, SCALE
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +121,7 @@ def write_statistics_csv(rows, path):
 
     Args:
         rows: list of (label, LayerStatistics) pairs.
-        path: the CSV file to write (atomically, via `snn.runs.write_atomic`).
+        path: the CSV file to write (atomically, via `snn.util.files.write_atomic`).
     """
     def write(temporary):
         with open(temporary, "w", newline="") as handle:

@@ -1,8 +1,11 @@
-"""SNN layers: the recipe every builder uses, and SELU / alpha dropout for any fixed point."""
+"""SNN layers: the recipe every builder uses, SELU / alpha dropout for any fixed point, and
+the weight-normalized Dense layer of a baseline. Importing this package registers them
+with Keras, for `keras.saving.load_model`."""
 
 from snn.layers.alpha_dropout import FixedPointAlphaDropout
-from snn.layers.recipe import KernelInitializer, SeedStream, SNNRecipe, kernel_initializer
+from snn.layers.recipe import SeedStream, SNNRecipe, kernel_initializer
 from snn.layers.selu import SELU
+from snn.layers.weight_norm import WeightNormDense
 
-__all__ = ["FixedPointAlphaDropout", "KernelInitializer", "SELU", "SNNRecipe", "SeedStream",
+__all__ = ["FixedPointAlphaDropout", "SELU", "SNNRecipe", "SeedStream", "WeightNormDense",
            "kernel_initializer"]

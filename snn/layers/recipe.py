@@ -5,8 +5,6 @@ is a correct self-normalizing network by construction (Klambauer et al. 2017,
 arXiv:1706.02515, Section 3 "Initialization" and "New Dropout Technique").
 """
 
-from typing import Literal
-
 import keras
 import numpy as np
 
@@ -14,8 +12,6 @@ from snn.errors import ConfigError
 from snn.layers.alpha_dropout import FixedPointAlphaDropout
 from snn.layers.selu import SELU
 from snn.theory import selu_parameters
-
-KernelInitializer = Literal["lecun_uniform", "lecun_normal"]
 
 _INITIALIZERS = {
     # VarianceScaling(scale=1, mode="fan_in"): Var(w) = 1/fan_in, so omega ~ 0 and tau ~ 1

@@ -9,7 +9,6 @@ Example:
 """
 
 from snn.models import baselines, cnn, mlp, reference  # noqa: F401  (register builders)
-from snn.models.registry import build_model, list_models, model_arguments, model_kind
-from snn.models.registry import register_model
+from snn.models.registry import MODELS, build_model, list_models, model_arguments, model_kind
 
-__all__ = ["build_model", "list_models", "model_arguments", "model_kind", "register_model"]
+__all__ = ["MODELS", "build_model", "list_models", "model_arguments", "model_kind"]

@@ -1,15 +1,12 @@
 """A self-normalizing convolutional network: SELU Conv2D blocks, then SELU Dense layers."""
 
-import keras
-
-from snn import layers
 from snn.errors import ConfigError
-from snn.models.registry import register_model
-from snn.models.spec import FixedPoint, InputShape, OutputActivation, Seed
+from snn.models.registry import MODELS
+from snn.models.spec import FixedPoint, InputShape, KernelInitializer, OutputActivation, Seed
 from snn.schema import PositiveInt, UnitInterval
 
 
-@register_model
+@MODELS.register(kind="snn")
 def snn_cnn(
     input_shape: InputShape,
     num_outputs: PositiveInt,
@@ -18,7 +15,7 @@ def snn_cnn(
     pool: PositiveInt = 2,
     dense_units: list[PositiveInt] = (256,),
     dropout_rate: UnitInterval = 0.0,
-    kernel_initializer: layers.KernelInitializer = "lecun_uniform",
+    kernel_initializer: KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
     fixed_point: FixedPoint = (0.0, 1.0),
     seed: Seed = None,
@@ -65,7 +62,12 @@ def snn_cnn(
     if not filters:
         raise ConfigError("model.filters: got []; expected at least one convolution block",
                           key="model.filters")
-    recipe = layers.SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
+    # Keras only when a model is built: configs and `snn models` read the signature alone.
+    import keras
+
+    from snn.layers import SNNRecipe
+
+    recipe = SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = inputs
     for i, channels in enumerate(filters, start=1):

@@ -1,20 +1,19 @@
 """The self-normalizing multilayer perceptron of the SNN paper."""
 
-from snn import layers
-from snn.models.registry import register_model
-from snn.models.spec import FixedPoint, InputShape, OutputActivation, Seed, Width, check_widths
-from snn.models.spec import feed_forward
+from snn.models.registry import MODELS
+from snn.models.spec import FixedPoint, InputShape, KernelInitializer, OutputActivation, Seed
+from snn.models.spec import Width, check_widths
 from snn.schema import PositiveInt, UnitInterval
 
 
-@register_model
+@MODELS.register(kind="snn")
 def snn_mlp(
     input_shape: InputShape,
     num_outputs: PositiveInt,
     depth: PositiveInt = 8,
     units: Width = 256,
     dropout_rate: UnitInterval = 0.0,
-    kernel_initializer: layers.KernelInitializer = "lecun_uniform",
+    kernel_initializer: KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
     fixed_point: FixedPoint = (0.0, 1.0),
     seed: Seed = None,
@@ -47,7 +46,11 @@ def snn_mlp(
     Reference:
         Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3.
     """
-    recipe = layers.SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
+    # Keras only when a model is built: configs and `snn models` read the signature alone.
+    from snn.layers import SNNRecipe
+    from snn.models.feed_forward import feed_forward
+
+    recipe = SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
     return feed_forward(
         "snn_mlp", input_shape, check_widths("units", units, depth),
         block=lambda x, width, i: recipe.dense(x, width, name=f"dense_{i}"),

@@ -14,7 +14,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.svm import SVC, SVR
 
 from snn.errors import ConfigError
-from snn.models.registry import register_model
+from snn.models.registry import MODELS
 from snn.models.spec import InputShape, OutputActivation, Seed
 from snn.schema import PositiveInt, Range
 
@@ -32,6 +32,7 @@ def _check_single_label(name, output_activation, num_outputs):
                           key="model.name")
 
 
+@MODELS.register(kind="reference")
 def svm(
     input_shape: InputShape,
     num_outputs: PositiveInt,
@@ -73,6 +74,7 @@ def svm(
     return SVC(C=C, gamma=gamma, kernel=kernel)
 
 
+@MODELS.register(kind="reference")
 def random_forest(
     input_shape: InputShape,
     num_outputs: PositiveInt,
@@ -111,8 +113,6 @@ def random_forest(
                   min_samples_leaf=min_samples_leaf, random_state=seed, n_jobs=-1)
 
 
-register_model(svm, kind="reference")
-register_model(random_forest, kind="reference")
 
 
 def predict_outputs(estimator, x, task, num_outputs):

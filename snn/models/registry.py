@@ -1,39 +1,17 @@
 """Model builders registered by name; one factory builds any of them."""
 
-from snn.errors import ConfigError
+from snn.registry import Registry
 from snn.schema import check_arguments, signature_spec
 
-_BUILDERS = {}
-_KINDS = {}
+MODELS = Registry("model", "model.name")
+"""The model builders, tagged with their `kind`: "snn" for self-normalizing networks (they
+must pass `snn.diagnostics.audit`), "baseline" for the paper's competing networks,
+"reference" for its non-neural methods (SVM, random forest). A builder is a function
+`(input_shape, num_outputs, **arguments) -> keras.Model`, or an unfitted scikit-learn
+estimator for "reference"; its annotated keyword arguments are its config keys."""
 
 # Supplied by the trainer (from the data and the experiment seed), not by a config's model:.
 SUPPLIED_ARGUMENTS = ("input_shape", "num_outputs", "seed")
-
-
-def register_model(builder, kind="snn"):
-    """Register a model builder under its function name (use as a decorator).
-
-    The builder's annotated keyword arguments are its config keys: `build_model` and the
-    config loader validate against them.
-
-    Args:
-        builder: function `(input_shape, num_outputs, **arguments) -> keras.Model`, or an
-            unfitted scikit-learn estimator for kind "reference".
-        kind: "snn" for self-normalizing networks (they must pass `snn.diagnostics.audit`),
-            "baseline" for the paper's competing networks, "reference" for its
-            non-neural methods (SVM, random forest).
-
-    Returns:
-        The builder, unchanged.
-
-    Raises:
-        ValueError: a builder of the same name is already registered.
-    """
-    if builder.__name__ in _BUILDERS:
-        raise ValueError(f"a model named {builder.__name__!r} is already registered")
-    _BUILDERS[builder.__name__] = builder
-    _KINDS[builder.__name__] = kind
-    return builder
 
 
 def list_models(kind=None):
@@ -45,7 +23,7 @@ def list_models(kind=None):
     Returns:
         list[str].
     """
-    return sorted(name for name in _BUILDERS if kind in (None, _KINDS[name]))
+    return MODELS.names() if kind is None else MODELS.names(kind=kind)
 
 
 def model_kind(name):
@@ -54,8 +32,7 @@ def model_kind(name):
     Raises:
         ConfigError: `name` is not registered.
     """
-    _builder(name)
-    return _KINDS[name]
+    return MODELS.tags(name)["kind"]
 
 
 def model_arguments(name):
@@ -70,7 +47,7 @@ def model_arguments(name):
     Raises:
         ConfigError: `name` is not registered (the message lists the known names).
     """
-    return signature_spec(_builder(name), exclude=SUPPLIED_ARGUMENTS)
+    return MODELS.arguments(name, exclude=SUPPLIED_ARGUMENTS)
 
 
 def build_model(name, **kwargs):
@@ -94,15 +71,6 @@ def build_model(name, **kwargs):
     >>> model.output_shape
     (None, 10)
     """
-    builder = _builder(name)
+    builder = MODELS.get(name)
     arguments = check_arguments(signature_spec(builder), kwargs, "model")
     return builder(**arguments)
-
-
-def _builder(name):
-    if name not in _BUILDERS:
-        raise ConfigError(
-            f"model.name: unknown model {name!r}; known models: {', '.join(list_models())}",
-            key="model.name",
-        )
-    return _BUILDERS[name]

@@ -1,8 +1,10 @@
-"""Argument types and the feed-forward skeleton shared by the model builders."""
+"""The argument types the model builders share; they are the config schema of `model:`.
+
+No Keras here: configs are validated, and `snn models` lists the builders, without
+importing it.
+"""
 
 from typing import Annotated, Literal
-
-import keras
 
 from snn.errors import ConfigError
 from snn.schema import PositiveInt, Range
@@ -14,6 +16,8 @@ FixedPoint = list[float]
 """[mean, variance] of the hidden activations' fixed point."""
 Width = PositiveInt | list[PositiveInt]
 """One width for every layer, or a list with one width per layer."""
+KernelInitializer = Literal["lecun_uniform", "lecun_normal"]
+"""The LeCun initializers of the SNN recipe (`snn.layers.kernel_initializer`)."""
 
 
 def check_widths(key, widths, count):
@@ -38,23 +42,3 @@ def check_widths(key, widths, count):
             key=f"model.{key}",
         )
     return list(widths)
-
-
-def feed_forward(name, input_shape, widths, block, head):
-    """Inputs (flattened when they are images), one hidden block per width, then the head.
-
-    Args:
-        name: the model's name.
-        input_shape: tuple of ints, one example's shape.
-        widths: list of ints, one per hidden block.
-        block: callable `(x, width, index) -> tensor`, `index` counting from 1.
-        head: callable `(x) -> tensor`, the output layer.
-
-    Returns:
-        keras.Model.
-    """
-    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
-    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
-    for index, width in enumerate(widths, start=1):
-        x = block(x, width, index)
-    return keras.Model(inputs, head(x), name=name)

@@ -21,8 +21,8 @@ import numpy as np
 
 from snn.models import build_model
 from snn.paper.results import METHOD_NAMES
-from snn.plotting import pyplot, save_figure
-from snn.runs import write_atomic
+from snn.util.plotting import pyplot, save_figure
+from snn.util.files import write_atomic
 
 METHODS = ("snn_mlp", "batchnorm_mlp")
 DEPTHS = (8, 16, 32)

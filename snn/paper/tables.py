@@ -1,8 +1,8 @@
 """Paper tables that are one sweep over methods (HTRU2's Table 3, Tox21's Table 2)."""
 
-from snn import runs
 from snn.report import PAPER, paper_table, write_report
 from snn.sweep import plan_sweep, run_sweep
+from snn.util.files import write_json
 
 
 def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
@@ -23,5 +23,5 @@ def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
         TrainingError: no run completed.
     """
     result = run_sweep(plan_sweep(config, overrides), out_dir, workers)
-    runs.write_json(result.sweep_dir / PAPER, paper)
+    write_json(result.sweep_dir / PAPER, paper)
     return write_report(result.sweep_dir), paper_table(result.sweep_dir)

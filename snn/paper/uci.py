@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from snn import runs
 from snn.comparison import compare_methods, complete_datasets
 from snn.data import resolve_data_path
 from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
 from snn.sweep import plan_sweep, run_sweeps
+from snn.util.files import write_atomic, write_json
 
 RESULTS = "results.csv"
 COMPARISON_JSON = "comparison.json"
@@ -117,12 +117,12 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
                if row["test_accuracy"] is None}
     comparison = compare_methods(scores, REFERENCE) if compared else []
     _write_results(rows, out_dir / RESULTS)
-    runs.write_json(out_dir / COMPARISON_JSON, {
+    write_json(out_dir / COMPARISON_JSON, {
         "datasets": compared,
         "skipped": skipped,
         "comparison": [row.__dict__ for row in comparison],
     })
-    runs.write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
+    write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
         format_rank_table(comparison, len(compared)) + "\n"))
     return {"scores": scores, "comparison": comparison, "datasets": compared,
             "skipped": skipped}
@@ -139,7 +139,7 @@ def _write_results(rows, path):
     writer = csv.DictWriter(text, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    runs.write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
 
 
 def format_rank_table(comparison, datasets):

@@ -5,16 +5,14 @@ variable (default: tensorflow). A config's `training.backend` can only take effe
 process that has not imported Keras yet: the `snn` command reads it before anything imports
 Keras, and `snn.training.train` checks that the running backend is the one asked for.
 
-This module imports only the standard library and PyYAML at the top, so it can run first.
+No Keras here: it reads the config with `snn.config.reader`, as the full validation does.
 """
 
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
-import yaml
-
+from snn.config.reader import apply_overrides, read_config
 from snn.errors import ConfigError
 
 # Each is also the name of the package it needs; jax and torch are extras of `snn`.
@@ -24,30 +22,26 @@ BACKENDS = ("tensorflow", "jax", "torch")
 def configured_backend(path, overrides=()):
     """The backend an experiment file asks for in `training.backend`, before Keras loads.
 
-    Only reads the key; a file that cannot be read or parsed gives "auto", and the full
-    config parse reports the problem afterwards.
+    The file and the overrides are read as `snn.config.load_config` reads them; a file or
+    override that cannot be read gives "auto", and the full config parse reports the
+    problem afterwards.
 
     Args:
         path: str or Path of an experiment file (YAML).
-        overrides: "KEY=VALUE" strings as `--set` takes them; the last one setting
-            `training.backend` wins over the file.
+        overrides: "KEY=VALUE" strings as `--set` takes them, e.g. "training.backend=jax"
+            or "training={backend: jax}".
 
     Returns:
         str: "auto", or the value given (validated later with the rest of the config).
     """
-    backend = "auto"
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        training = raw.get("training") if isinstance(raw, dict) else None
-        if isinstance(training, dict) and isinstance(training.get("backend"), str):
-            backend = training["backend"]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        pass
-    for override in overrides:
-        key, _, value = override.partition("=")
-        if key.strip() == "training.backend":
-            backend = value.strip()
-    return backend
+        raw = read_config(path)
+        apply_overrides(raw, overrides)
+    except ConfigError:
+        return "auto"
+    training = raw.get("training")
+    backend = training.get("backend") if isinstance(training, dict) else None
+    return backend if isinstance(backend, str) else "auto"
 
 
 def use_backend(backend, source="training.backend"):

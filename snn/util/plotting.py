@@ -1,6 +1,6 @@
 """Matplotlib for files: the non-interactive backend and atomic PNG writes."""
 
-from snn.runs import write_atomic
+from snn.util.files import write_atomic
 
 
 def pyplot():

@@ -7,7 +7,7 @@ import keras
 import pytest
 
 from conftest import ROOT, run_cli, run_cli_stopped_at
-from snn.backends import BACKENDS, configured_backend, use_backend
+from snn.config.backend import BACKENDS, configured_backend, use_backend
 from snn.errors import ConfigError
 
 
@@ -18,6 +18,16 @@ def test_the_config_file_names_the_backend_and_set_overrides_it(tmp_path):
     assert configured_backend(path, ["training.epochs=3", "training.backend= torch"]) == "torch"
     path.write_text("name: e\n")
     assert configured_backend(path) == "auto"
+
+
+def test_the_backend_is_read_as_the_config_reads_every_override(tmp_path):
+    # A whole section set at once, as load_config reads it: once the backend reader saw
+    # only `training.backend=...` and Keras started on TensorFlow.
+    path = tmp_path / "e.yaml"
+    path.write_text("name: e\ntraining: {backend: torch}\n")
+    assert configured_backend(path, ["training={backend: jax, epochs: 1}"]) == "jax"
+    assert configured_backend(path, ["training={epochs: 1}"]) == "auto"
+    assert configured_backend(path, ["training=[1, 2]"]) == "auto"  # the full parse says why
 
 
 def test_an_unreadable_config_leaves_the_backend_to_the_full_parse(tmp_path):
@@ -64,3 +74,13 @@ def test_the_cli_trains_and_resumes_on_the_configs_backend(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2
     done = run_cli("evaluate", run, cwd=ROOT, env={"KERAS_BACKEND": "jax"})
     assert done.returncode == 0, done.stderr
+
+
+def test_a_whole_training_section_set_on_the_command_line_trains_on_its_backend(tmp_path):
+    config = tmp_path / "e.yaml"
+    config.write_text("name: e\nseed: 0\ndata: {source: sklearn, name: iris}\n"
+                      "model: {name: snn_mlp, depth: 1, units: 8}\n")
+    done = run_cli("train", config, "--set", "training={backend: jax, epochs: 1}",
+                   "--run-dir", tmp_path / "run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "run" / "environment.json").read_text())["backend"] == "jax"
