@@ -290,23 +290,23 @@ def _train(args):
 
 
 def _sweep(args):
-    from snn.sweep import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
+    from snn.sweeps import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
     from snn.util.console import import_keras_quietly
 
     sweep = plan_sweep(args.config, args.overrides)
     import_keras_quietly()  # one worker trains in this process
     result = run_sweep(sweep, args.run_dir, args.workers, executor=args.executor,
                        address=args.address)
-    statuses = [outcome["status"] for outcome in result.outcomes.values()]
+    statuses = [outcome.status for outcome in result.outcomes.values()]
     metric, _ = sweep.config.sweep.selection
     print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "
           f"{statuses.count('failed')} failed")
     print(f"Selected {result.selected}: validation {metric} {result.value:.4f}")
-    if result.final is not None and result.final["status"] == "completed":
+    if result.final is not None and result.final.status == "completed":
         print("Final run of the selected settings: " + ", ".join(
-            f"test {k} {v:.4f}" for k, v in result.final["metrics"]["test"].items()))
+            f"test {k} {v:.4f}" for k, v in result.final.metrics["test"].items()))
     elif result.final is not None:
-        print(f"Final run of the selected settings failed: {result.final['reason']}")
+        print(f"Final run of the selected settings failed: {result.final.reason}")
     print(f"Results in {result.sweep_dir / SWEEP_CSV}; the selected config in "
           f"{result.sweep_dir / SELECTED}")
     return 0

@@ -31,7 +31,7 @@ STANDARDIZATION = "standardization.npz"
 SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
 STATUS = "status.json"
-CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.checkpoints`)
+CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.training.checkpoints`)
 FOLD_RESULTS = "fold.json"  # a finished fold's metrics, so a resumed run skips the fold
 ERROR_LOG = "error.log"  # a sweep run's unexpected error, with its traceback
 
@@ -239,7 +239,7 @@ def environment():
     """
     import keras
 
-    from snn.devices import visible_gpus
+    from snn.distributed import visible_gpus
 
     backend = keras.backend.backend()
     return {

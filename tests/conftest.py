@@ -16,9 +16,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # with KERAS_BACKEND=jax and =torch (`pytest -m core`); the rest (CLI processes, sweeps,
 # reproductions, notebooks) runs on the default backend, TensorFlow.
 CORE = {"test_layers", "test_theory", "test_models", "test_losses", "test_metrics",
-        "test_training", "test_checkpoints", "test_callbacks", "test_data_batches",
-        "test_interrupts", "test_evaluation", "test_diagnostics_statistics",
-        "test_diagnostics_audit", "test_diagnostics_compare"}
+        "test_training", "test_training_checkpoints", "test_training_callbacks",
+        "test_data_batches", "test_training_interrupts", "test_evaluation",
+        "test_diagnostics_statistics", "test_diagnostics_audit", "test_diagnostics_compare"}
 
 
 def pytest_collection_modifyitems(items):
@@ -71,7 +71,7 @@ import snn.cli
 
 def prepare_console(prepare=snn.cli.prepare_console):
     prepare()
-    from snn.checkpoints import Checkpointing
+    from snn.training.checkpoints import Checkpointing
     original, where = Checkpointing.on_train_batch_end, (int(sys.argv[1]), int(sys.argv[2]))
 
     def on_train_batch_end(self, batch, logs=None):

@@ -17,7 +17,7 @@ import pytest
 
 import snn
 from conftest import ROOT, file_identity, run_cli
-from snn.checkpoints import position, previous_path
+from snn.training.checkpoints import position, previous_path
 from snn.errors import ConfigError
 
 

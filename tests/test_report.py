@@ -7,7 +7,7 @@ from snn.config import parse_config
 from snn.errors import RunDirError
 from snn.paper.results import HTRU2_AUC
 from snn.report import PAPER, paper_numbers, write_report
-from snn.sweep import plan_sweep, run_sweep
+from snn.sweeps import plan_sweep, run_sweep
 from snn.training import train
 from snn.util.files import write_json
 
@@ -44,7 +44,7 @@ def test_a_sweep_over_methods_gets_the_papers_numbers_beside_ours(tmp_path):
     write_json(tmp_path / "out" / PAPER, paper_numbers("Table 3 (HTRU2)", "auc",
                                                              HTRU2_AUC))
     report = write_report(tmp_path / "out").read_text()
-    ours = result.outcomes["name=snn_mlp"]["metrics"]
+    ours = result.outcomes["name=snn_mlp"].metrics
     assert (f"| SNN | {ours['test']['auc']:.4f} | {ours['test_std']['auc']:.4f} | "
             f"0.9803 | 0.010 |") in report
     assert "| BatchNorm |  |  | 0.9760 | 0.013 |" in report  # not in this sweep
@@ -94,7 +94,7 @@ def test_a_method_by_depth_table_puts_ours_and_the_papers_in_each_cell(tmp_path)
     write_json(tmp_path / "out" / PAPER, paper_numbers(
         "Table X", "auc", {"snn_mlp": [0.8, None], "resnet_mlp": [0.7, 0.6]},
         by="model.depth", columns=[1, 2]))
-    auc = {name: outcome["metrics"]["test"]["auc"] for name, outcome in
+    auc = {name: outcome.metrics["test"]["auc"] for name, outcome in
            result.outcomes.items()}
     report = write_report(tmp_path / "out").read_text()
     assert "| method | model.depth 1 | model.depth 2 |" in report

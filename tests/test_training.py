@@ -13,13 +13,14 @@ import yaml
 
 from conftest import file_identity
 from snn import runs
-from snn.checkpoints import Checkpointing
+from snn.training.checkpoints import Checkpointing
 from snn.config import load_config, parse_config
 from snn.errors import AuditError, ConfigError, DataError, DeviceError, RunDirError
 from snn.errors import RunInterrupted, TrainingError
-from snn.devices import visible_gpus
+from snn.distributed import Topology, visible_gpus
 from snn.diagnostics import layer_statistics
-from snn.training import _compile, evaluate, prepare, resume, train
+from snn.training import evaluate, prepare, resume, train
+from snn.training.trainer import _compile
 
 RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
              "splits.npz", "standardization.npz", "status.json", "fold.json"}
@@ -469,7 +470,7 @@ def test_bfloat16_precision_computes_in_bfloat16_and_keeps_the_fixed_point():
 
 def test_mixed_float16_precision_adds_loss_scaling():
     experiment = prepare(_config(training={"precision": "mixed_float16"}))
-    _compile(experiment)
+    _compile(experiment, Topology())
     assert isinstance(experiment.model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
 

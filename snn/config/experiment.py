@@ -153,7 +153,7 @@ class TrainingConfig:
             machine, with the global `batch_size` split over the replicas (TensorFlow and
             JAX); or "multi_worker": the same over the devices of several processes or
             machines (JAX), named by Keras' KERAS_DISTRIBUTION_* environment variables;
-            see `snn.devices.distribution_scope`.
+            see `snn.distributed.distribution_scope`.
     """
 
     optimizer: Optimizer = "sgd"

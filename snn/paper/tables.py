@@ -1,7 +1,7 @@
 """Paper tables that are one sweep over methods (HTRU2's Table 3, Tox21's Table 2)."""
 
 from snn.report import PAPER, paper_table, write_report
-from snn.sweep import plan_sweep, run_sweep
+from snn.sweeps import plan_sweep, run_sweep
 from snn.util.files import write_json
 
 

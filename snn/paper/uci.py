@@ -23,7 +23,7 @@ from snn.data import resolve_data_path
 from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
-from snn.sweep import plan_sweep, run_sweeps
+from snn.sweeps import plan_sweep, run_sweeps
 from snn.util.files import write_atomic, write_json
 
 RESULTS = "results.csv"
@@ -102,9 +102,9 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
     results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):
-        final = result.final or {}
-        accuracy = (final["metrics"]["test"]["accuracy"]
-                    if final.get("status") == "completed" else None)
+        final = result.final
+        accuracy = (final.metrics["test"]["accuracy"]
+                    if final is not None and final.status == "completed" else None)
         if accuracy is not None:
             scores.setdefault(method, {})[dataset] = accuracy
         rows.append({"dataset": dataset, "method": method, "selected": result.selected,
@@ -131,7 +131,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
 def _reason(result):
     if result.selected is None:
         return "no run of the grid completed"
-    return (result.final or {}).get("reason") or "the final run did not complete"
+    return result.final and result.final.reason or "the final run did not complete"
 
 
 def _write_results(rows, path):

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 from snn.config import load_config
-from snn.devices import WORKER_VARIABLES, distribution_scope, workers_connected
+from snn.distributed import WORKER_VARIABLES, Topology, WorkerTopology, distribution_scope
 from snn.errors import ConfigError, DeviceError
 from snn.training import train
 
@@ -183,16 +183,24 @@ def test_wrong_worker_variables_are_named_before_joining(monkeypatch, addresses,
             pass
 
 
-def test_a_failed_exchange_with_a_worker_is_one_line_and_our_errors_pass(monkeypatch):
-    monkeypatch.setattr("snn.devices._joined", True)
+def test_a_single_process_answers_every_agreement_itself():
+    alone, model = Topology(), object()
+    assert alone.agree(15) == 15 and alone.agree(None) is None
+    assert alone.same_on_every_worker([3, 1]) and (alone.worker, alone.workers) == (0, 1)
+    with alone.local_model(model) as local, alone.connected():
+        assert local is model
+
+
+def test_a_failed_exchange_with_a_worker_is_one_line_and_our_errors_pass():
+    worker = WorkerTopology(replicas=2, batch_multiple=2, worker=0, workers=2)
     nested = "Error dispatching computation: " * 3
-    with pytest.raises(DeviceError) as raised, workers_connected():
+    with pytest.raises(DeviceError) as raised, worker.connected():
         raise ValueError(f"INTERNAL: {nested}Gloo all-reduce failed: Connection reset\nmore")
     assert str(raised.value) == (
         "training.distribution: lost the other workers (INTERNAL: Error dispatching "
         "computation: Gloo all-reduce failed: Connection reset); a worker stopped or died: "
         "resume every worker with snn train --resume")
-    with pytest.raises(ConfigError, match="^x$"), workers_connected():
+    with pytest.raises(ConfigError, match="^x$"), worker.connected():
         raise ConfigError("x")
 
 
@@ -205,7 +213,7 @@ def test_data_parallelism_is_refused_where_keras_has_none(monkeypatch):
 
 def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, monkeypatch):
     # One replica here: a batch size is always a multiple of it, so ask for three.
-    monkeypatch.setattr("snn.training.distribution_scope", _replicas(3))
+    monkeypatch.setattr("snn.training.trainer.distribution_scope", _replicas(3))
     config = load_config(_write(tmp_path, _CONFIG), ["training.batch_size=64"])
     with pytest.raises(ConfigError, match="batch_size: got 64; .* multiple of 3"):
         train(config, tmp_path / "run", verbose=0)
@@ -247,5 +255,5 @@ def _write(directory, text):
 def _replicas(count):
     @contextlib.contextmanager
     def scope(distribution):
-        yield count
+        yield Topology(replicas=count)
     return scope

@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from snn.callbacks import ResumableEarlyStopping
+from snn.training.callbacks import ResumableEarlyStopping
 
 
 def _model():

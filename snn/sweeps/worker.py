@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+from snn.sweeps.outcome import RunOutcome
 from snn.util.console import import_keras_quietly, log_warnings_to_stderr, quiet_backend_logs
 
 # Set in local sweep worker processes by `start_worker`.
@@ -51,7 +52,7 @@ def prepare_worker(threads):
     import_keras_quietly()
     quiet_backend_logs()
     log_warnings_to_stderr()
-    from snn.devices import limit_cpu_threads
+    from snn.distributed import limit_cpu_threads
 
     limit_cpu_threads(threads)
 
@@ -62,7 +63,7 @@ def train_run_in_ray(raw_config, run_dir, threads):
     Unlike a local worker, a Ray worker keeps its SIGINT handling and its parent: Ray does
     not send it the terminal's Ctrl-C, `ray.cancel` interrupts a task with SIGINT's handler
     (training then checkpoints after the current step), and Ray ends its workers itself.
-    Here, not in `snn.sweep`, so that loading the task imports no Keras before the quiet
+    Here, not in `snn.sweeps`, so that loading the task imports no Keras before the quiet
     import.
 
     Args:
@@ -105,10 +106,9 @@ def train_run(raw_config, run_dir):
         run_dir: str, the run directory.
 
     Returns:
-        dict: "status" ("completed" or "failed"), "metrics" (`train`'s result, or None),
-        "reason" (why it failed, or None; for an unexpected error, which is not the
-        user's, it names the run's `error.log` holding the traceback), "seconds" (wall
-        time of the call).
+        dict, `RunOutcome.to_dict()` (plain data, to cross the process boundary); for an
+        unexpected error, which is not the user's, the reason names the run's `error.log`
+        holding the traceback.
 
     Raises:
         RunInterrupted: SIGINT or SIGTERM stopped the run (checkpointed). A worker process
@@ -137,8 +137,8 @@ def train_run(raw_config, run_dir):
             reason += f"; traceback in {_write_traceback(run_dir)}"
     finally:
         keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
-    return {"status": "completed" if reason is None else "failed", "metrics": metrics,
-            "reason": reason, "seconds": round(time.perf_counter() - started, 3)}
+    return RunOutcome("completed" if reason is None else "failed", metrics, reason,
+                      round(time.perf_counter() - started, 3)).to_dict()
 
 
 def _write_traceback(run_dir):

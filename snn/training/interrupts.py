@@ -14,7 +14,7 @@ class StopRequests:
     """While active, SIGINT and SIGTERM ask training to stop instead of killing it.
 
     The first signal sets `signum`; training checks it after every step (see
-    `snn.checkpoints.Checkpointing`), writes a checkpoint and stops. A second Ctrl-C stops
+    `snn.training.checkpoints.Checkpointing`), writes a checkpoint and stops. A second Ctrl-C stops
     at once (KeyboardInterrupt), for when even one step is too long to wait for.
 
     Handlers can only be set in the main thread; elsewhere (and for a signal the process

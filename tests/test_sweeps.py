@@ -14,7 +14,7 @@ import yaml
 
 from snn import runs
 from snn.errors import ConfigError
-from snn.sweep import plan_sweep, run_sweep
+from snn.sweeps import plan_sweep, run_sweep
 from conftest import ROOT, file_identity
 from snn.util.files import read_json
 
@@ -117,7 +117,7 @@ def test_selection_takes_the_minimum_for_min_and_the_first_run_on_ties(tmp_path)
     path = _write(tmp_path, {"training.learning_rate": [0.0001, 0.1], "seed": [0, 0]},
                   select="validation loss min")
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    losses = {name: o["metrics"]["validation"]["loss"] for name, o in result.outcomes.items()}
+    losses = {name: o.metrics["validation"]["loss"] for name, o in result.outcomes.items()}
     assert result.value == min(losses.values())
     best = [name for name, loss in losses.items() if loss == result.value]
     assert len(best) == 2 and result.selected == best[0]  # two identical runs (same seed)
@@ -134,10 +134,10 @@ def test_a_rerun_resumes_skipping_completed_runs_and_redoing_unfinished_ones(tmp
     runs.write_status(unfinished, "interrupted")
     again = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
     assert (done / "metrics.json").stat().st_mtime_ns == stamp
-    assert again.outcomes[done.name]["seconds"] == 0.0  # not trained again
-    assert again.outcomes[unfinished.name]["seconds"] > 0
-    assert again.outcomes[unfinished.name]["metrics"]["test"] == \
-        first.outcomes[unfinished.name]["metrics"]["test"]  # same seed, same result
+    assert again.outcomes[done.name].seconds == 0.0  # not trained again
+    assert again.outcomes[unfinished.name].seconds > 0
+    assert again.outcomes[unfinished.name].metrics["test"] == \
+        first.outcomes[unfinished.name].metrics["test"]  # same seed, same result
 
 
 def test_a_rerun_with_other_settings_trains_the_runs_again(tmp_path):
@@ -146,7 +146,7 @@ def test_a_rerun_with_other_settings_trains_the_runs_again(tmp_path):
     again = run_sweep(plan_sweep(path, ["training.epochs=1"]), tmp_path / "out", workers=1,
                       verbose=0)
     outcome = again.outcomes["depth=1"]
-    assert outcome["seconds"] > 0 and outcome["metrics"]["epochs_run"] == 1
+    assert outcome.seconds > 0 and outcome.metrics["epochs_run"] == 1
 
 
 def test_workers_of_a_killed_sweep_checkpoint_their_runs_and_end(tmp_path):
@@ -239,7 +239,7 @@ def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path
     assert config["model"]["depth"] == int(result.selected.split("=")[1])
     summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert summary["final"]["status"] == "completed"
-    assert summary["final"]["metrics"]["test"] == saved["test"] == result.final["metrics"]["test"]
+    assert summary["final"]["metrics"]["test"] == saved["test"] == result.final.metrics["test"]
     cli = snn_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "1", cwd=tmp_path)
     assert cli.returncode == 0, cli.stderr  # everything done: the rerun only reports
     assert (f"Final run of the selected settings: test loss {saved['test']['loss']:.4f}"

@@ -35,7 +35,6 @@ import time
 import keras
 import numpy as np
 
-from snn.devices import agreed_signal
 from snn.errors import DataError, RunInterrupted, TrainingError
 from snn.util.files import write_atomic
 
@@ -110,7 +109,8 @@ class Checkpointing(keras.callbacks.Callback):
             (JSON-able dict, list of arrays) and `set_state(dict, arrays)`.
         data: str, `fingerprint` of the data the run trains, validates and tests on.
         stop: object whose `signum` becomes a signal number when the run must stop (see
-            `snn.interrupts.StopRequests`).
+            `snn.training.interrupts.StopRequests`).
+        topology: `snn.distributed.Topology` of the run; its workers agree on every stop.
 
     Attributes:
         epoch, step: where training stands: `step` steps into epoch `epoch` (0-based).
@@ -122,10 +122,10 @@ class Checkpointing(keras.callbacks.Callback):
         RunInterrupted: from `fit`, after the checkpoint of a stop request.
     """
 
-    def __init__(self, path, interval, resumables, data, stop):
+    def __init__(self, path, interval, resumables, data, stop, topology):
         super().__init__()
         self.path, self.interval, self.resumables = path, interval, resumables
-        self.data, self.stop = data, stop
+        self.data, self.stop, self.topology = data, stop, topology
         self.epoch, self.step, self.seconds = 0, 0, 0.0
         self.saved_epoch = None
         self._metrics = None  # running means to restore in the first resumed epoch
@@ -251,14 +251,14 @@ class Checkpointing(keras.callbacks.Callback):
         # After an epoch's last step the epoch ends first (validation, its callbacks), and
         # `on_epoch_end` stops: a checkpoint after every step but no epoch end would
         # resume into an epoch with no steps left.
-        signum = agreed_signal(self.stop.signum)
+        signum = self.topology.agree(self.stop.signum)
         if signum is not None and batch + 1 != self.params.get("steps"):
             self.save()
             self._stop(signum, position(self.epoch, self.step))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch, self.step = epoch + 1, 0
-        signum = agreed_signal(self.stop.signum)
+        signum = self.topology.agree(self.stop.signum)
         if self.epoch % self.interval == 0 or signum is not None:
             self.save()
             self.saved_epoch = self.epoch

@@ -35,10 +35,11 @@ from snn import runs
 from snn.config import ExperimentConfig, load_config, parse_config, read_config, set_key
 from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
-from snn.executors import LocalWorkers, RayWorkers
-from snn.interrupts import sigterm_as_interrupt
+from snn.sweeps.executors import LocalWorkers, RayWorkers
+from snn.sweeps.outcome import RunOutcome
+from snn.training.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
-from snn.processes import trained_with
+from snn.sweeps.worker import trained_with
 from snn.util.files import read_json, write_atomic, write_json
 
 
@@ -81,11 +82,10 @@ class SweepResult:
 
     Attributes:
         sweep_dir: Path of the sweep directory.
-        outcomes: {run name: {"status", "metrics", "reason", "seconds"}}, in grid order;
-            status is "completed" or "failed".
+        outcomes: {run name: `RunOutcome`}, in grid order.
         selected: the name of the best completed run.
         value: its validation value of the selection metric.
-        final: the outcome of the `sweep.final` run of the selected settings, or None.
+        final: the `RunOutcome` of the `sweep.final` run of the selected settings, or None.
     """
 
     sweep_dir: Path
@@ -303,7 +303,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
         for name, outcome in outcomes[index].items():
             if outcome is not None:
                 progress.report(sweep_dir / name, outcome, "already done" if
-                                outcome["status"] == "completed" else "invalid")
+                                outcome.status == "completed" else "invalid")
         _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
     results = []
     stopped = f"{root}: completed runs are kept and running ones checkpointed; run the " \
@@ -330,7 +330,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
         selected = None if winner is None else winner.name
         if winner is not None:
             save_config(winner.config, sweep_dir / SELECTED)
-        statuses = [outcome["status"] for outcome in outcomes[index].values()]
+        statuses = [outcome.status for outcome in outcomes[index].values()]
         final = finals.get(index)
         write_json(sweep_dir / SWEEP_JSON, {
             "select": sweep.config.sweep.select,
@@ -339,7 +339,8 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
             "settings": None if selected is None else winner.settings,
             "completed": statuses.count("completed"),
             "failed": statuses.count("failed"),
-            "final": final and {key: final[key] for key in ("status", "reason", "metrics")},
+            "final": final and {"status": final.status, "reason": final.reason,
+                                "metrics": final.metrics},
         })
         results.append(SweepResult(sweep_dir, outcomes[index], selected, value, final))
     return results
@@ -361,10 +362,9 @@ def _finished_outcome(error, run_dir, config):
     """The outcome of a run that needs no training (invalid, or completed before with this
     very config; a rerun with other --set values trains its runs again), else None."""
     if error is not None:
-        return {"status": "failed", "metrics": None, "reason": error, "seconds": 0.0}
+        return RunOutcome.failed(error)
     if runs.is_complete(run_dir) and trained_with(run_dir, to_dict(config)):
-        return {"status": "completed", "metrics": read_json(run_dir / runs.METRICS),
-                "reason": None, "seconds": 0.0}
+        return RunOutcome("completed", read_json(run_dir / runs.METRICS))
     return None
 
 
@@ -420,8 +420,8 @@ class _Progress:
         self.done += 1
         if not self.verbose:
             return
-        if outcome["status"] == "completed":
-            validation = outcome["metrics"]["validation"]
+        if outcome.status == "completed":
+            validation = outcome.metrics["validation"]
             detail = ", ".join(f"validation {k} {v:.4f}" for k, v in validation.items()
                                if k != "loss")
             detail = detail or f"validation loss {validation['loss']:.4f}"
@@ -437,8 +437,8 @@ def _select(sweep, outcomes):
     """(`SweepRun`, validation value) of the best completed run, the first in grid order on
     ties; (None, None) when no completed run reports the metric."""
     metric, direction = sweep.config.sweep.selection
-    candidates = [(run, outcomes[run.name]["metrics"]["validation"].get(metric, math.nan))
-                  for run in sweep.runs if outcomes[run.name]["status"] == "completed"]
+    candidates = [(run, outcomes[run.name].metrics["validation"].get(metric, math.nan))
+                  for run in sweep.runs if outcomes[run.name].status == "completed"]
     candidates = [(run, value) for run, value in candidates if math.isfinite(value)]
     if not candidates:
         return None, None
@@ -456,15 +456,15 @@ def _write_csv(sweep, outcomes, path):
     writer = csv.writer(text)
     writer.writerow(header)
     for run in sweep.runs:
-        outcome = outcomes[run.name] or {"status": _unfinished(path.parent / run.name),
-                                         "metrics": None, "reason": None, "seconds": None}
-        result = outcome["metrics"] or {}
-        writer.writerow([run.name, outcome["status"],
+        outcome = outcomes[run.name] or RunOutcome(_unfinished(path.parent / run.name),
+                                                   seconds=None)
+        result = outcome.metrics or {}
+        writer.writerow([run.name, outcome.status,
                          *(json.dumps(v) if isinstance(v, list) else v
                            for v in run.settings.values()),
                          *(result.get(split, {}).get(name) for split, name in columns),
                          result.get("epochs_run"), result.get("train_seconds"),
-                         outcome["seconds"], outcome["reason"]])
+                         outcome.seconds, outcome.reason])
     write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
 
 
@@ -479,6 +479,6 @@ def _metric_columns(outcomes):
     of every metric a completed run reports."""
     names = []
     for outcome in outcomes.values():
-        if outcome and outcome["status"] == "completed":
-            names += [name for name in outcome["metrics"]["test"] if name not in names]
+        if outcome and outcome.status == "completed":
+            names += [name for name in outcome.metrics["test"] if name not in names]
     return [(split, name) for split in ("validation", "test", "test_std") for name in names]

@@ -10,8 +10,8 @@ import yaml
 
 from snn import runs
 from snn.errors import ConfigError
-from snn.executors import _ray_outcome
-from snn.sweep import plan_sweep, run_sweep
+from snn.sweeps.executors import _ray_outcome
+from snn.sweeps import plan_sweep, run_sweep
 from conftest import run_cli
 from snn.util.files import read_json
 
@@ -43,16 +43,16 @@ def _write(tmp_path):
 def test_a_sweep_runs_as_ray_tasks_and_selects_the_best_run(tmp_path, ray_runtime):
     out = tmp_path / "out"
     result = run_sweep(plan_sweep(_write(tmp_path)), out, verbose=0, executor="ray")
-    assert [outcome["status"] for outcome in result.outcomes.values()] == ["completed"] * 2
+    assert [outcome.status for outcome in result.outcomes.values()] == ["completed"] * 2
     for name, outcome in result.outcomes.items():
         assert runs.is_complete(out / name)
         assert runs.read_status(out / name)["pid"] != os.getpid()  # trained in a Ray worker
-        assert outcome["seconds"] > 0
+        assert outcome.seconds > 0
         assert read_json(out / name / "metrics.json")["test"] == \
-            outcome["metrics"]["test"]
+            outcome.metrics["test"]
     with open(out / "sweep.csv") as handle:
         assert [row["status"] for row in csv.DictReader(handle)] == ["completed"] * 2
-    accuracy = {name: o["metrics"]["validation"]["accuracy"]
+    accuracy = {name: o.metrics["validation"]["accuracy"]
                 for name, o in result.outcomes.items()}
     best = max(accuracy, key=accuracy.get)  # the first in grid order on ties, as max gives
     assert result.selected == best and result.value == accuracy[best]
@@ -68,9 +68,9 @@ def test_a_task_that_raises_or_whose_worker_dies_is_a_failed_run(ray_runtime):
         "status": "failed", "metrics": None, "seconds": 0.0,
         "reason": "the Ray task raised ZeroDivisionError: division by zero"}
     outcome = _ray_outcome(dies)
-    assert outcome["status"] == "failed"
-    assert outcome["reason"].startswith("the Ray worker died or was lost (")
-    assert outcome["reason"].endswith("run the sweep again to retry")
+    assert outcome.status == "failed"
+    assert outcome.reason.startswith("the Ray worker died or was lost (")
+    assert outcome.reason.endswith("run the sweep again to retry")
 
 
 def test_cli_refuses_a_bad_ray_address_in_one_line(tmp_path):

@@ -8,7 +8,7 @@ completed, failed or interrupted; `metrics.json` is written just before "complet
 
 Training survives interruption: every `training.checkpoint_interval` epochs, and when
 SIGINT or SIGTERM arrives (after the current step), the fold's whole training state goes
-to a checkpoint (`snn.checkpoints`), and `train(..., resume=True)` goes on from it to the
+to a checkpoint (`snn.training.checkpoints`), and `train(..., resume=True)` goes on from it to the
 same result as an uninterrupted run. Finished folds are recorded, so a resumed k-fold run
 skips them.
 
@@ -31,18 +31,17 @@ import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
-from snn.callbacks import EpochProgress, ResumableEarlyStopping
-from snn.checkpoints import Checkpointing, discard, fingerprint, position
+from snn.training.callbacks import EpochProgress, ResumableEarlyStopping
+from snn.training.checkpoints import Checkpointing, discard, fingerprint, position
 from snn.config import load_config, save_config, use_backend
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
-from snn.devices import (agreed_signal, batch_multiple, device_scope, distribution_scope,
-                         local_model, same_on_every_worker, worker_shard, workers_connected)
+from snn.distributed import device_scope, distribution_scope
 from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
                         describe)
 from snn.evaluation import fold_indices
-from snn.interrupts import StopRequests
+from snn.training.interrupts import StopRequests
 from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
@@ -183,8 +182,9 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
     True
     """
     with device_scope(config.training.device), \
-            distribution_scope(config.training.distribution) as replicas:
+            distribution_scope(config.training.distribution) as topology:
         # --- data, folds, and the first fold's model: checked before anything is written ---
+        replicas = topology.replicas
         if config.training.batch_size % replicas:
             raise ConfigError(f"training.batch_size: got {config.training.batch_size}; with "
                               f"distribution {config.training.distribution!r} over {replicas} "
@@ -193,7 +193,7 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
         dataset = load_dataset(config.data, config.model.arguments["output_activation"])
         folds = fold_indices(config, dataset)
         first = prepare(config, dataset, folds[0])
-        _compile(first)
+        _compile(first, topology)
         # The audit checks SNNs; the paper's baselines break its rules on purpose.
         audit_mode = config.training.audit if model_kind(config.model.name) == "snn" else \
             "off"
@@ -205,9 +205,9 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
                 save_config(config, run_dir / runs.CONFIG)
                 write_json(run_dir / runs.ENVIRONMENT, {
                     **runs.environment(), "replicas": replicas,
-                    "workers": worker_shard()[1],
+                    "workers": topology.workers,
                     "data_dir": str(data_root(config.data.data_dir))})
-            results = _train_folds(first, dataset, folds, run_dir, verbose, stop)
+            results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology)
             metrics = _summary(config, results, findings)
             write_json(run_dir / runs.METRICS, metrics)
             runs.write_status(run_dir, "completed")
@@ -276,12 +276,12 @@ def _write_final_status(run_dir, status, **details):
         pass  # e.g. a full disk; the status stays "running", which resumes just as well
 
 
-def _train_folds(first, dataset, folds, run_dir, verbose, stop):
+def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology):
     """Train every fold not finished yet; return each fold's results."""
     config, results = first.config, []
     for number, indices in enumerate(folds, start=1):
         fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
-        signum = agreed_signal(stop.signum)  # before every fold, on every worker
+        signum = topology.agree(stop.signum)  # before every fold, on every worker
         if (fold_dir / runs.FOLD_RESULTS).is_file():  # finished before an interruption
             results.append(read_json(fold_dir / runs.FOLD_RESULTS))
             continue
@@ -289,10 +289,10 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop):
             raise RunInterrupted(f"{signal.Signals(signum).name} before fold {number}", signum)
         experiment = first if number == 1 else prepare(config, dataset, indices)
         if number > 1:
-            _compile(experiment)
+            _compile(experiment, topology)
         fold_dir.mkdir(exist_ok=True)
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
-        result = _train_fold(experiment, fold_dir, label, verbose, stop)
+        result = _train_fold(experiment, fold_dir, label, verbose, stop, topology)
         write_json(fold_dir / runs.FOLD_RESULTS, result)
         discard(fold_dir / runs.CHECKPOINT)  # the saved model supersedes the checkpoints
         results.append(result)
@@ -319,7 +319,7 @@ def _summary(config, results, findings):
     }
 
 
-def _compile(experiment):
+def _compile(experiment, topology):
     if not isinstance(experiment.model, keras.Model):
         return  # a scikit-learn reference method
     training = experiment.config.training
@@ -327,7 +327,7 @@ def _compile(experiment):
     metrics = training.metrics if training.metrics is not None else metrics
     _check_monitor(training.early_stopping, metrics)
     steps = steps_per_epoch(len(experiment.splits["train"][0]), training.batch_size,
-                            batch_multiple())
+                            topology.batch_multiple)
     # Keras on PyTorch runs one step per call.
     most = 1 if keras.backend.backend() == "torch" else training.steps_per_execution
     experiment.model.compile(
@@ -342,15 +342,15 @@ def _compile(experiment):
     )
 
 
-def _train_fold(experiment, fold_dir, label, verbose, stop):
+def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
-    with workers_connected():
-        epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop)
+    with topology.connected():
+        epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop, topology)
     splits, batch_size = experiment.splits, experiment.config.training.batch_size
-    with local_model(experiment.model) as model:
+    with topology.local_model(experiment.model) as model:
         results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
-                                    *splits[split], batch_size)
+                                    *splits[split], batch_size, topology.batch_multiple)
                    for split in ("test", "validation")}
         _save_fold(experiment, model, fold_dir)
     if label and verbose:
@@ -359,7 +359,7 @@ def _train_fold(experiment, fold_dir, label, verbose, stop):
             "train_examples": len(experiment.indices["train"])}
 
 
-def _fit_network(experiment, fold_dir, label, verbose, stop):
+def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     """Keras `fit` from the fold's checkpoint (if any) to the end.
 
     Returns:
@@ -368,13 +368,13 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     config, model = experiment.config, experiment.model
     training = config.training
     x, y = experiment.splits["train"]
-    worker, workers = worker_shard()
+    worker, workers = topology.worker, topology.workers
     batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight,
-                           batch_multiple(), (worker, workers))
+                           topology.batch_multiple, (worker, workers))
     # Every validation batch must split evenly too: leave out the last few rows (the test
     # metrics, afterwards, use every row). Each worker validates its own equal share.
     x_val, y_val = experiment.splits["validation"]
-    share = even_rows(len(x_val), batch_multiple()) // workers
+    share = even_rows(len(x_val), topology.batch_multiple) // workers
     rows = slice(worker * share, (worker + 1) * share)
     validation = (x_val[rows], y_val[rows])
     stopping = training.early_stopping and ResumableEarlyStopping(
@@ -385,11 +385,11 @@ def _fit_network(experiment, fold_dir, label, verbose, stop):
     resumables = [callback for callback in (stopping, statistics) if callback]
     data = fingerprint(*(array for split in SPLITS for array in experiment.splits[split]))
     checkpoint = Checkpointing(fold_dir / runs.CHECKPOINT, training.checkpoint_interval,
-                               resumables, data, stop)
+                               resumables, data, stop, topology)
     if checkpoint.restore(model, (x[:1], y[:1])) and verbose:
         print(f"{label + ': ' if label else ''}resuming "
               f"{position(checkpoint.epoch, checkpoint.step)}")
-    if not same_on_every_worker([checkpoint.epoch, checkpoint.step]):
+    if not topology.same_on_every_worker([checkpoint.epoch, checkpoint.step]):
         raise DataError(f"{fold_dir / runs.CHECKPOINT}: this worker resumes after epoch "
                         f"{checkpoint.epoch}, step {checkpoint.step}, another one elsewhere; "
                         "expected the checkpoints of one stop: start every worker again "
@@ -426,7 +426,7 @@ def _keep_history(path, epochs):
         write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
 
 
-def _fit_reference(experiment, fold_dir, label, verbose, stop):
+def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
     """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds)."""
     started = time.perf_counter()
     x, y = experiment.splits["train"]
@@ -512,7 +512,7 @@ def evaluate(run_dir):
         x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
         model = runs.load_model(runs.model_path(fold_dir))
         folds.append(_evaluate(model, task, dataset.num_outputs, x_test, y_test,
-                               config.training.batch_size))
+                               config.training.batch_size, batch_multiple=1))
     return summarize(folds)[0]
 
 
@@ -535,21 +535,21 @@ def _prepare_splits(dataset, indices, standardization):
     return splits
 
 
-def _evaluate(model, task, num_outputs, x, y, batch_size):
+def _evaluate(model, task, num_outputs, x, y, batch_size, batch_multiple):
     """The loss, then the task's metrics from predictions (`snn.metrics`). A network's loss
     is the one it was trained on; a reference method's is `snn.metrics.prediction_loss`."""
     if not isinstance(model, keras.Model):
         predictions = predict_outputs(model, x, task, num_outputs)
         return {"loss": prediction_loss(task, y, predictions),
                 **prediction_metrics(task, y, predictions)}
-    predictions = _predict(model, x, batch_size)
+    predictions = _predict(model, x, batch_size, batch_multiple)
     loss = model.compute_loss(x=x, y=y, y_pred=predictions, training=False)
     return {"loss": float(loss), **prediction_metrics(task, y, predictions)}
 
 
-def _predict(model, x, batch_size):
+def _predict(model, x, batch_size, batch_multiple):
     """`model.predict`, also where every batch must split evenly over the replicas (JAX
     data parallelism): the last batch is padded with copies of a row, cut off after."""
-    padding = -len(x) % batch_multiple()
+    padding = -len(x) % batch_multiple
     padded = np.concatenate([x, np.repeat(x[-1:], padding, axis=0)]) if padding else x
     return model.predict(padded, batch_size=batch_size, verbose=0)[:len(x)]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import file_identity
-from snn.checkpoints import Checkpointing, discard, fingerprint, previous_path
+from snn.training.checkpoints import Checkpointing, discard, fingerprint, previous_path
+from snn.distributed import Topology
 from snn.errors import DataError, TrainingError
 from snn.models import build_model
 
@@ -27,7 +28,8 @@ def _trained_model(seed):
 
 
 def _checkpointing(path, data="d"):
-    return Checkpointing(path, interval=1, resumables=[], data=data, stop=_NoStop())
+    return Checkpointing(path, interval=1, resumables=[], data=data, stop=_NoStop(),
+                         topology=Topology())
 
 
 def test_a_checkpoint_restores_weights_seed_states_optimizer_and_position(tmp_path):

@@ -2,9 +2,9 @@
 
 Both executors are context managers with one method, `run(jobs)`, which takes
 (key, `ExperimentConfig`, run directory) jobs and yields (key, outcome) as runs finish; an
-outcome is `snn.processes.train_run`'s dict, or a failed one saying why the run could not
-finish (its worker died). Leaving the context after an error or Ctrl-C stops the running
-runs, which checkpoint after their current step.
+outcome is a `RunOutcome`: what `snn.sweeps.worker.train_run` returned, or a failed one
+saying why the run could not finish (its worker died). Leaving the context after an error
+or Ctrl-C stops the running runs, which checkpoint after their current step.
 """
 
 import itertools
@@ -19,7 +19,8 @@ from pathlib import Path
 from snn.config import to_dict
 from snn.data import data_root
 from snn.errors import ConfigError, describe
-from snn.processes import start_worker, train_run, train_run_in_ray
+from snn.sweeps.outcome import RunOutcome
+from snn.sweeps.worker import start_worker, train_run, train_run_in_ray
 
 
 class LocalWorkers:
@@ -53,7 +54,7 @@ class LocalWorkers:
         """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion."""
         if self.workers == 1 or len(jobs) == 1 and self.pool is None:
             for key, config, run_dir in jobs:
-                yield key, train_run(to_dict(config), str(run_dir))
+                yield key, RunOutcome.from_dict(train_run(to_dict(config), str(run_dir)))
             return
         if self.pool is None and jobs:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
@@ -68,14 +69,10 @@ class LocalWorkers:
 
 def _outcome(future):
     try:
-        return future.result()
+        return RunOutcome.from_dict(future.result())
     except BrokenProcessPool:
-        return _failed("the worker process died (killed, or out of memory); run the sweep "
-                       "again to retry")
-
-
-def _failed(reason):
-    return {"status": "failed", "metrics": None, "seconds": 0.0, "reason": reason}
+        return RunOutcome.failed("the worker process died (killed, or out of memory); run "
+                                 "the sweep again to retry")
 
 
 class RayWorkers:
@@ -187,12 +184,13 @@ def _ray_outcome(future):
     import ray
 
     try:
-        return future.result()
+        return RunOutcome.from_dict(future.result())
     except ray.exceptions.TaskCancelledError:  # before RayTaskError: a running one is both
-        return _failed("the Ray task was cancelled; run the sweep again to resume the run")
+        return RunOutcome.failed("the Ray task was cancelled; run the sweep again to resume "
+                                 "the run")
     except ray.exceptions.RayTaskError as error:
-        return _failed(f"the Ray task raised {describe(error.cause)}")
+        return RunOutcome.failed(f"the Ray task raised {describe(error.cause)}")
     except ray.exceptions.RayError as error:
-        return _failed(f"the Ray worker died or was lost ({type(error).__name__}: killed, out "
-                       "of memory, or its machine left the cluster); run the sweep again to "
-                       "retry")
+        return RunOutcome.failed(f"the Ray worker died or was lost ({type(error).__name__}: "
+                                 "killed, out of memory, or its machine left the cluster); "
+                                 "run the sweep again to retry")
