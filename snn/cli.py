@@ -145,14 +145,32 @@ def _parser():
                         help="show the full traceback of an error")
     parser.add_argument("--version", action="version", version=f"snn {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add in (_add_train, _add_sweep, _add_evaluate, _add_report, _add_models,
+                _add_diagnose, _add_audit, _add_theory):
+        add(commands)
+    return parser
 
-    train = commands.add_parser(
-        "train", help="train an experiment from a YAML config, or resume an interrupted run")
+
+def _command(commands, name, handler, help):
+    """A sub-command's parser, running `handler(args)`; `--debug` is taken after it too."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show the full traceback of an error")
+    command.set_defaults(command=handler)
+    return command
+
+
+def _add_overrides(command, help):
+    command.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="KEY=VALUE", help=help)
+
+
+def _add_train(commands):
+    train = _command(commands, "train", _train, "train an experiment from a YAML config, "
+                     "or resume an interrupted run")
     train.add_argument("config", nargs="?",
                        help="experiment file, e.g. configs/digits_snn.yaml")
-    train.add_argument("--set", dest="overrides", action="append", default=[],
-                       metavar="KEY=VALUE",
-                       help="override a config value, e.g. --set model.depth=16 (repeatable)")
+    _add_overrides(train, "override a config value, e.g. --set model.depth=16 (repeatable)")
     train.add_argument("--run-dir", help="directory for this run "
                        "(default: <output.dir>/<name>-<timestamp>)")
     existing = train.add_mutually_exclusive_group()
@@ -161,89 +179,6 @@ def _parser():
     existing.add_argument("--resume", metavar="RUN_DIR",
                           help="continue an interrupted run from its last checkpoint, with "
                           "its own config (no CONFIG)")
-    train.set_defaults(command=_train)
-
-    sweep = commands.add_parser(
-        "sweep", help="train every combination of a config's sweep.grid and select the best")
-    sweep.add_argument("config", help="experiment file with a sweep: section")
-    sweep.add_argument("--set", dest="overrides", action="append", default=[],
-                       metavar="KEY=VALUE", help="override a config value in every run "
-                       "(repeatable)")
-    sweep.add_argument("--run-dir", help="directory of the sweep, one run directory per "
-                       "combination inside (default: <output.dir>/<name>-sweep); running "
-                       "again into it resumes the sweep")
-    sweep.add_argument("--workers", type=int, default=None,
-                       help="parallel worker processes (default: one per CPU core); with "
-                       "--executor ray, the most runs at once (default: as many as the "
-                       "cluster has CPUs, one each)")
-    sweep.add_argument("--executor", choices=["local", "ray"], default="local",
-                       help="train the runs in processes of this machine (default), or as "
-                       "tasks on a Ray cluster (pip install 'snn[ray]'; on several machines "
-                       "the sweep directory must be on shared storage)")
-    sweep.add_argument("--address", default=None,
-                       help="with --executor ray: the cluster for ray.init, e.g. auto, "
-                       "ray://HOST:10001, or local for a new local runtime (default: "
-                       "$RAY_ADDRESS, else a new local runtime)")
-    sweep.set_defaults(command=_sweep)
-
-    evaluate = commands.add_parser(
-        "evaluate", help="reload a finished run and recompute its test metrics")
-    evaluate.add_argument("run_dir", help="a run directory written by `snn train`")
-    evaluate.set_defaults(command=_evaluate)
-
-    report = commands.add_parser(
-        "report", help="write report.md with tables and PNG plots for a run, sweep or "
-        "UCI comparison directory")
-    report.add_argument("directory", help="a run, sweep or comparison directory")
-    report.set_defaults(command=_report)
-
-    models = commands.add_parser(
-        "models", help="list the registered model builders and their config arguments")
-    models.set_defaults(command=_models)
-
-    diagnose = commands.add_parser(
-        "diagnose", help="per-layer activation statistics of a config's model or a .keras file")
-    diagnose.add_argument("target", help="experiment file or .keras model")
-    diagnose.add_argument("--random", action="store_true",
-                          help="feed N(0, 1) inputs instead of the configured data")
-    diagnose.add_argument("--compare", action="store_true",
-                          help="also the same architecture with ReLU + He and tanh + Glorot")
-    diagnose.add_argument("--samples", type=int, default=1000,
-                          help="number of inputs pushed through (default 1000)")
-    diagnose.add_argument("--out-dir", help="where the table and plot go "
-                          "(default: diagnostics/<name>)")
-    diagnose.set_defaults(command=_diagnose)
-
-    audit = commands.add_parser(
-        "audit", help="check a config's model (and inputs) or a .keras file for what "
-        "breaks self-normalization; exit status 1 when anything is found")
-    audit.add_argument("target", help="experiment file or .keras model")
-    audit.set_defaults(command=_audit)
-    for sub in (diagnose, audit):
-        sub.add_argument("--set", dest="overrides", action="append", default=[],
-                         metavar="KEY=VALUE", help="override a config value (repeatable)")
-
-    theory = commands.add_parser("theory", help="the SNN paper's numbers")
-    theory_commands = theory.add_subparsers(required=True, metavar="QUANTITY")
-    params = theory_commands.add_parser(
-        "selu-params", help="SELU alpha and scale for a fixed point (mean, variance)")
-    params.add_argument("--mean", type=float, default=0.0)
-    params.add_argument("--variance", type=float, default=1.0)
-    params.add_argument("--omega", type=float, default=0.0,
-                        help="sum of a unit's weights (0: LeCun init; 1: reference notebook)")
-    params.add_argument("--tau", type=float, default=1.0,
-                        help="sum of squares of a unit's weights (1: LeCun init)")
-    params.set_defaults(command=_selu_params)
-    affine = theory_commands.add_parser(
-        "dropout-affine", help="alpha dropout's affine correction (a, b) for a rate")
-    affine.add_argument("--rate", type=float, required=True)
-    affine.add_argument("--mean", type=float, default=0.0, help="fixed point mean")
-    affine.add_argument("--variance", type=float, default=1.0, help="fixed point variance")
-    affine.set_defaults(command=_dropout_affine)
-    for sub in (train, sweep, evaluate, report, models, diagnose, audit, params, affine):
-        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                         help="show the full traceback of an error")
-    return parser
 
 
 def _train(args):
@@ -289,6 +224,28 @@ def _train(args):
     return 0
 
 
+def _add_sweep(commands):
+    sweep = _command(commands, "sweep", _sweep, "train every combination of a config's "
+                     "sweep.grid and select the best")
+    sweep.add_argument("config", help="experiment file with a sweep: section")
+    _add_overrides(sweep, "override a config value in every run (repeatable)")
+    sweep.add_argument("--run-dir", help="directory of the sweep, one run directory per "
+                       "combination inside (default: <output.dir>/<name>-sweep); running "
+                       "again into it resumes the sweep")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="parallel worker processes (default: one per CPU core); with "
+                       "--executor ray, the most runs at once (default: as many as the "
+                       "cluster has CPUs, one each)")
+    sweep.add_argument("--executor", choices=["local", "ray"], default="local",
+                       help="train the runs in processes of this machine (default), or as "
+                       "tasks on a Ray cluster (pip install 'snn[ray]'; on several machines "
+                       "the sweep directory must be on shared storage)")
+    sweep.add_argument("--address", default=None,
+                       help="with --executor ray: the cluster for ray.init, e.g. auto, "
+                       "ray://HOST:10001, or local for a new local runtime (default: "
+                       "$RAY_ADDRESS, else a new local runtime)")
+
+
 def _sweep(args):
     from snn.sweeps import SELECTED, SWEEP_CSV, plan_sweep, run_sweep
     from snn.util.console import import_keras_quietly
@@ -312,6 +269,12 @@ def _sweep(args):
     return 0
 
 
+def _add_evaluate(commands):
+    evaluate = _command(commands, "evaluate", _evaluate,
+                        "reload a finished run and recompute its test metrics")
+    evaluate.add_argument("run_dir", help="a run directory written by `snn train`")
+
+
 def _evaluate(args):
     from snn.util.console import import_keras_quietly
 
@@ -326,12 +289,23 @@ def _evaluate(args):
     return 0
 
 
+def _add_report(commands):
+    report = _command(commands, "report", _report, "write report.md with tables and PNG "
+                      "plots for a run, sweep or UCI comparison directory")
+    report.add_argument("directory", help="a run, sweep or comparison directory")
+
+
 def _report(args):
     from snn.report import write_report
 
     path = write_report(args.directory)
     print(f"Report written to {path}")
     return 0
+
+
+def _add_models(commands):
+    _command(commands, "models", _models,
+             "list the registered model builders and their config arguments")
 
 
 def _models(args):
@@ -396,6 +370,21 @@ def _model_and_inputs(target, overrides, samples, random):
     return name, model, x, fixed_point
 
 
+def _add_diagnose(commands):
+    diagnose = _command(commands, "diagnose", _diagnose, "per-layer activation statistics "
+                        "of a config's model or a .keras file")
+    diagnose.add_argument("target", help="experiment file or .keras model")
+    diagnose.add_argument("--random", action="store_true",
+                          help="feed N(0, 1) inputs instead of the configured data")
+    diagnose.add_argument("--compare", action="store_true",
+                          help="also the same architecture with ReLU + He and tanh + Glorot")
+    diagnose.add_argument("--samples", type=int, default=1000,
+                          help="number of inputs pushed through (default 1000)")
+    diagnose.add_argument("--out-dir", help="where the table and plot go "
+                          "(default: diagnostics/<name>)")
+    _add_overrides(diagnose, "override a config value (repeatable)")
+
+
 def _diagnose(args):
     name, model, x, fixed_point = _model_and_inputs(args.target, args.overrides, args.samples,
                                                     args.random)
@@ -440,6 +429,14 @@ def format_statistics(series):
     return "\n".join(lines)
 
 
+def _add_audit(commands):
+    audit = _command(commands, "audit", _audit, "check a config's model (and inputs) or a "
+                     ".keras file for what breaks self-normalization; exit status 1 when "
+                     "anything is found")
+    audit.add_argument("target", help="experiment file or .keras model")
+    _add_overrides(audit, "override a config value (repeatable)")
+
+
 def _audit(args):
     name, model, x, _ = _model_and_inputs(args.target, args.overrides, samples=1000,
                                           random=False)
@@ -451,6 +448,24 @@ def _audit(args):
     if not findings:
         print(f"{name}: no findings; the model is built as a self-normalizing network")
     return 1 if findings else 0
+
+
+def _add_theory(commands):
+    theory = commands.add_parser("theory", help="the SNN paper's numbers")
+    quantities = theory.add_subparsers(required=True, metavar="QUANTITY")
+    params = _command(quantities, "selu-params", _selu_params,
+                      "SELU alpha and scale for a fixed point (mean, variance)")
+    params.add_argument("--mean", type=float, default=0.0)
+    params.add_argument("--variance", type=float, default=1.0)
+    params.add_argument("--omega", type=float, default=0.0,
+                        help="sum of a unit's weights (0: LeCun init; 1: reference notebook)")
+    params.add_argument("--tau", type=float, default=1.0,
+                        help="sum of squares of a unit's weights (1: LeCun init)")
+    affine = _command(quantities, "dropout-affine", _dropout_affine,
+                      "alpha dropout's affine correction (a, b) for a rate")
+    affine.add_argument("--rate", type=float, required=True)
+    affine.add_argument("--mean", type=float, default=0.0, help="fixed point mean")
+    affine.add_argument("--variance", type=float, default=1.0, help="fixed point variance")
 
 
 def _selu_params(args):

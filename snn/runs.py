@@ -1,4 +1,5 @@
-"""Run directories: their file names, status, creation, loading and environment record.
+"""Run directories: their file names, status, creation, loading, environment record, and
+whether a run was trained with a given config.
 
 Every run directory holds `status.json`: "running" from the moment it is created, then
 "completed" (after `metrics.json`), "failed" (with the reason) or "interrupted" (with where,
@@ -15,11 +16,10 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import skops.io
-import skops.io.exceptions
 
 import snn
-from snn.errors import DataError, RunDirError
+from snn.config import load_config, to_dict
+from snn.errors import ConfigError, DataError, RunDirError
 from snn.util.files import TEMPORARY_PREFIX, read_json, write_json
 
 CONFIG = "config.yaml"
@@ -205,9 +205,12 @@ def load_model(path):
     Raises:
         DataError: the file is missing, malformed, or needs unsafe deserialization.
     """
-    # Here, so that reading run directories (`snn report`) needs no Keras; snn.layers
+    # Here, so that reading run directories (`snn report`) needs neither Keras nor skops
+    # (whose import scans every installed estimator library: seconds); snn.layers
     # registers the layers of snn's models for loading.
     import keras
+    import skops.io
+    import skops.io.exceptions
 
     from snn import layers  # noqa: F401
 
@@ -253,3 +256,19 @@ def environment():
         "cpu_count": os.cpu_count(),
         "gpus": visible_gpus(),
     }
+
+
+def trained_with(run_dir, raw_config):
+    """Whether the run in `run_dir` was started with this config.
+
+    Args:
+        run_dir: str or Path of a run directory.
+        raw_config: dict, a config as `snn.config.to_dict` writes it.
+
+    Returns:
+        bool; False when the run has no readable `config.yaml`.
+    """
+    try:
+        return to_dict(load_config(Path(run_dir) / CONFIG)) == raw_config
+    except ConfigError:
+        return False

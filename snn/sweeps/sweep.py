@@ -37,9 +37,8 @@ from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.sweeps.executors import LocalWorkers, RayWorkers
 from snn.sweeps.outcome import RunOutcome
-from snn.training.interrupts import sigterm_as_interrupt
+from snn.util.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
-from snn.sweeps.worker import trained_with
 from snn.util.files import read_json, write_atomic, write_json
 
 
@@ -288,14 +287,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     pool = RayWorkers(workers, address) if executor == "ray" else LocalWorkers(workers)
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
-    outcomes = [{} for _ in sweeps]
-    jobs = []
-    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        for run in sweep.runs:
-            done = _finished_outcome(run.error, sweep_dir / run.name, run.config)
-            if done is None:
-                jobs.append(((index, run.name), run.config, sweep_dir / run.name))
-            outcomes[index][run.name] = done
+    outcomes, jobs = _done_and_pending(sweeps, dirs)
     final_runs = sum(sweep.config.sweep.final is not None for sweep, _ in sweeps)
     progress = _Progress(sum(len(sweep.runs) for sweep, _ in sweeps) + final_runs, root,
                          verbose)
@@ -305,7 +297,6 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
                 progress.report(sweep_dir / name, outcome, "already done" if
                                 outcome.status == "completed" else "invalid")
         _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
-    results = []
     stopped = f"{root}: completed runs are kept and running ones checkpointed; run the " \
         "same command again to resume"
     try:
@@ -318,32 +309,54 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
                           for (sweep, _), outcome in zip(sweeps, outcomes)]
             finals = _run_finals(sweeps, dirs, selections, pool, progress)
     except KeyboardInterrupt as interrupt:
-        # Runs that finished while the interrupt arrived are complete on disk: record them.
-        for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-            for run in sweep.runs:
-                outcomes[index][run.name] = outcomes[index][run.name] or \
-                    _finished_outcome(run.error, sweep_dir / run.name, run.config)
-            _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
+        _record_finished(sweeps, dirs, outcomes)
         raise RunInterrupted(stopped, getattr(interrupt, "signum", signal.SIGINT)) from None
+    return [_summarize(sweep, sweep_dir, outcomes[index], selections[index], finals.get(index))
+            for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs))]
+
+
+def _done_and_pending(sweeps, dirs):
+    """Per sweep, {run name: outcome of a run that needs no training, or None}; and the
+    jobs ((sweep index, run name), config, run directory) of the others."""
+    outcomes, jobs = [{} for _ in sweeps], []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        winner, value = selections[index]
-        selected = None if winner is None else winner.name
-        if winner is not None:
-            save_config(winner.config, sweep_dir / SELECTED)
-        statuses = [outcome.status for outcome in outcomes[index].values()]
-        final = finals.get(index)
-        write_json(sweep_dir / SWEEP_JSON, {
-            "select": sweep.config.sweep.select,
-            "selected": selected,
-            "value": value,
-            "settings": None if selected is None else winner.settings,
-            "completed": statuses.count("completed"),
-            "failed": statuses.count("failed"),
-            "final": final and {"status": final.status, "reason": final.reason,
-                                "metrics": final.metrics},
-        })
-        results.append(SweepResult(sweep_dir, outcomes[index], selected, value, final))
-    return results
+        for run in sweep.runs:
+            done = _finished_outcome(run.error, sweep_dir / run.name, run.config)
+            if done is None:
+                jobs.append(((index, run.name), run.config, sweep_dir / run.name))
+            outcomes[index][run.name] = done
+    return outcomes, jobs
+
+
+def _record_finished(sweeps, dirs, outcomes):
+    """After an interruption: runs that finished while it arrived are complete on disk,
+    so `sweep.csv` records them."""
+    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+        for run in sweep.runs:
+            outcomes[index][run.name] = outcomes[index][run.name] or \
+                _finished_outcome(run.error, sweep_dir / run.name, run.config)
+        _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
+
+
+def _summarize(sweep, sweep_dir, outcomes, selection, final):
+    """Write the selected config and `sweep.json` (last: a sweep without it is unfinished);
+    return the `SweepResult`."""
+    winner, value = selection
+    selected = None if winner is None else winner.name
+    if winner is not None:
+        save_config(winner.config, sweep_dir / SELECTED)
+    statuses = [outcome.status for outcome in outcomes.values()]
+    write_json(sweep_dir / SWEEP_JSON, {
+        "select": sweep.config.sweep.select,
+        "selected": selected,
+        "value": value,
+        "settings": None if selected is None else winner.settings,
+        "completed": statuses.count("completed"),
+        "failed": statuses.count("failed"),
+        "final": final and {"status": final.status, "reason": final.reason,
+                            "metrics": final.metrics},
+    })
+    return SweepResult(sweep_dir, outcomes, selected, value, final)
 
 
 def _make_sweep_dir(sweep, sweep_dir):
@@ -363,7 +376,7 @@ def _finished_outcome(error, run_dir, config):
     very config; a rerun with other --set values trains its runs again), else None."""
     if error is not None:
         return RunOutcome.failed(error)
-    if runs.is_complete(run_dir) and trained_with(run_dir, to_dict(config)):
+    if runs.is_complete(run_dir) and runs.trained_with(run_dir, to_dict(config)):
         return RunOutcome("completed", read_json(run_dir / runs.METRICS))
     return None
 

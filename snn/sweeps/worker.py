@@ -166,26 +166,4 @@ def _holds_unfinished(run_dir, raw_config):
         runs.check_resumable(run_dir)
     except RunDirError:
         return False
-    return trained_with(run_dir, raw_config)
-
-
-def trained_with(run_dir, raw_config):
-    """Whether the run in `run_dir` was started with this config.
-
-    Args:
-        run_dir: str or Path of a run directory.
-        raw_config: dict, a config as `snn.config.to_dict` writes it.
-
-    Returns:
-        bool; False when the run has no readable `config.yaml`.
-    """
-    from pathlib import Path
-
-    from snn import runs
-    from snn.config import load_config, to_dict
-    from snn.errors import ConfigError
-
-    try:
-        return to_dict(load_config(Path(run_dir) / runs.CONFIG)) == raw_config
-    except ConfigError:
-        return False
+    return runs.trained_with(run_dir, raw_config)

@@ -1,4 +1,4 @@
-"""Training (L4): the trainer, its checkpoints, callbacks and stop requests.
+"""Training (L4): the trainer, its checkpoints and callbacks.
 
 Example:
 >>> from snn.config import load_config

@@ -109,7 +109,7 @@ class Checkpointing(keras.callbacks.Callback):
             (JSON-able dict, list of arrays) and `set_state(dict, arrays)`.
         data: str, `fingerprint` of the data the run trains, validates and tests on.
         stop: object whose `signum` becomes a signal number when the run must stop (see
-            `snn.training.interrupts.StopRequests`).
+            `snn.util.interrupts.StopRequests`).
         topology: `snn.distributed.Topology` of the run; its workers agree on every stop.
 
     Attributes:

@@ -41,7 +41,7 @@ from snn.diagnostics import ActivationStatistics, audit
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
                         describe)
 from snn.evaluation import fold_indices
-from snn.training.interrupts import StopRequests
+from snn.util.interrupts import StopRequests
 from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind

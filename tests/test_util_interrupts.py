@@ -3,7 +3,7 @@ import signal
 import pytest
 
 from snn.errors import RunInterrupted
-from snn.training.interrupts import StopRequests, sigterm_as_interrupt
+from snn.util.interrupts import StopRequests, sigterm_as_interrupt
 
 
 def test_the_first_signal_is_recorded_not_raised_and_handlers_come_back(capsys):
