@@ -182,6 +182,7 @@ def _add_train(commands):
 
 
 def _train(args):
+    from snn import runs
     from snn.config import load_config
     from snn.errors import ConfigError
     from snn.util.console import import_keras_quietly
@@ -190,6 +191,7 @@ def _train(args):
         if args.config or args.overrides or args.run_dir:
             raise ConfigError("--resume RUN_DIR: got CONFIG, --set or --run-dir as well; a "
                               "resumed run keeps its own config and directory")
+        runs.check_resumable(args.resume)  # a mistake is said before Keras loads
         import_keras_quietly()
         from snn.training import resume
 
@@ -276,12 +278,13 @@ def _add_evaluate(commands):
 
 
 def _evaluate(args):
-    from snn.util.console import import_keras_quietly
-
-    import_keras_quietly()
     from snn import runs
-    from snn.training import evaluate
+    from snn.util.console import import_keras_quietly
     from snn.util.files import read_json
+
+    runs.check_complete(args.run_dir)  # a mistake is said before Keras loads
+    import_keras_quietly()
+    from snn.training import evaluate
 
     test = evaluate(args.run_dir)
     recorded = read_json(os.path.join(args.run_dir, runs.METRICS))["test"]

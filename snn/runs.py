@@ -126,6 +126,19 @@ def check_resumable(run_dir):
     _check_not_running(run_dir, status)
 
 
+def check_complete(run_dir):
+    """Refuse a directory that holds no completed run (to evaluate it, say).
+
+    Raises:
+        RunDirError: no such directory, or its run has not completed.
+    """
+    if not Path(run_dir).is_dir():
+        raise RunDirError(f"{run_dir}: no such run directory")
+    if not is_complete(run_dir):
+        raise RunDirError(f"{run_dir}: not a completed run ({STATUS} does not say "
+                          "completed); train it with `snn train` first")
+
+
 def _check_replaceable(run_dir, status, overwrite):
     _check_not_running(run_dir, status)
     if overwrite:

@@ -107,7 +107,8 @@ def test_output_activation_sets_the_head(activation):
 
 
 def test_unknown_model_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; known models: "
+    with pytest.raises(ConfigError, match="unknown model 'snn_mpl'; did you mean 'snn_mlp'\\? "
+                                          "known models: "
                                           "batchnorm_mlp, .*, snn_mlp, svm, weightnorm_mlp"):
         build_model("snn_mpl", input_shape=(4,), num_outputs=2)
 

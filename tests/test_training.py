@@ -351,6 +351,26 @@ def test_a_damaged_checkpoint_resumes_from_the_previous_one_to_the_uninterrupted
         sorted(p.name for p in (tmp_path / "alone").iterdir())
 
 
+def test_a_run_whose_checkpoints_are_gone_says_so_and_trains_the_fold_again(tmp_path,
+                                                                            monkeypatch, caplog):
+    config = _config(training={"epochs": 3, "early_stopping": None, "device": "cpu",
+                               "steps_per_execution": 1})
+    alone = train(config, tmp_path / "alone", verbose=0)
+    _stop_at(monkeypatch, "stopped", epoch=3, step=1)
+    with pytest.raises(RunInterrupted):
+        train(config, tmp_path / "stopped", verbose=0)
+    monkeypatch.undo()
+    run = tmp_path / "stopped"
+    for name in ("checkpoint.npz", "checkpoint.previous.npz"):
+        (run / name).unlink()
+    with caplog.at_level(logging.WARNING, logger="snn"):
+        resumed = resume(run, verbose=0)
+    assert caplog.messages == [f"{run}: no checkpoint to resume from, though 2 epochs were "
+                               "logged; training the fold again from its first epoch"]
+    assert resumed["test"] == alone["test"] and resumed["epochs_run"] == 3
+    assert (run / "history.csv").read_bytes() == (tmp_path / "alone" / "history.csv").read_bytes()
+
+
 def test_a_stop_after_an_epochs_last_step_ends_the_epoch_and_resumes_after_it(tmp_path,
                                                                                monkeypatch):
     config = _config(training={"epochs": 3, "early_stopping": None, "device": "cpu"})

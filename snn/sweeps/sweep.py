@@ -438,10 +438,10 @@ class _Progress:
             detail = ", ".join(f"validation {k} {v:.4f}" for k, v in validation.items()
                                if k != "loss")
             detail = detail or f"validation loss {validation['loss']:.4f}"
-            when = f" ({note})" if note else f" in {outcome['seconds']:.1f} s"
+            when = f" ({note})" if note else f" in {outcome.seconds:.1f} s"
             line = f"completed{when}: {detail}"
         else:
-            line = f"failed{f' ({note})' if note else ''}: {outcome['reason']}"
+            line = f"failed{f' ({note})' if note else ''}: {outcome.reason}"
         name = Path(run_dir).relative_to(self.root)
         print(f"[{self.done}/{self.total}] {name}: {line}", flush=True)
 

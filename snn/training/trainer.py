@@ -386,9 +386,14 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     data = fingerprint(*(array for split in SPLITS for array in experiment.splits[split]))
     checkpoint = Checkpointing(fold_dir / runs.CHECKPOINT, training.checkpoint_interval,
                                resumables, data, stop, topology)
-    if checkpoint.restore(model, (x[:1], y[:1])) and verbose:
-        print(f"{label + ': ' if label else ''}resuming "
-              f"{position(checkpoint.epoch, checkpoint.step)}")
+    if checkpoint.restore(model, (x[:1], y[:1])):
+        if verbose:
+            print(f"{label + ': ' if label else ''}resuming "
+                  f"{position(checkpoint.epoch, checkpoint.step)}")
+    elif _logged_epochs(fold_dir / runs.HISTORY):
+        logger.warning("%s: no checkpoint to resume from, though %d epochs were logged; "
+                       "training the fold again from its first epoch", fold_dir,
+                       _logged_epochs(fold_dir / runs.HISTORY))
     if not topology.same_on_every_worker([checkpoint.epoch, checkpoint.step]):
         raise DataError(f"{fold_dir / runs.CHECKPOINT}: this worker resumes after epoch "
                         f"{checkpoint.epoch}, step {checkpoint.step}, another one elsewhere; "
@@ -416,6 +421,11 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     if stopping:
         stopping.restore_best(model)
     return checkpoint.epoch, checkpoint.seconds
+
+
+def _logged_epochs(path):
+    """The epochs `history.csv` at `path` logs (0 when there is none)."""
+    return max(len(path.read_bytes().splitlines()) - 1, 0) if path.is_file() else 0
 
 
 def _keep_history(path, epochs):
@@ -492,11 +502,7 @@ def evaluate(run_dir):
         ConfigError, DataError: its config or data can no longer be loaded.
     """
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise RunDirError(f"{run_dir}: no such run directory")
-    if not runs.is_complete(run_dir):
-        raise RunDirError(f"{run_dir}: not a completed run ({runs.STATUS} does not say "
-                          "completed); train it with `snn train` first")
+    runs.check_complete(run_dir)
     config = load_config(run_dir / runs.CONFIG)
     activation = config.model.arguments["output_activation"]
     dataset = load_dataset(config.data, activation)
