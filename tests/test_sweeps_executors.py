@@ -11,6 +11,7 @@ import yaml
 from snn import runs
 from snn.errors import ConfigError
 from snn.sweeps.executors import _ray_outcome
+from snn.sweeps.outcome import RunOutcome
 from snn.sweeps import plan_sweep, run_sweep
 from conftest import run_cli
 from snn.util.files import read_json
@@ -64,9 +65,8 @@ def test_a_sweep_runs_as_ray_tasks_and_selects_the_best_run(tmp_path, ray_runtim
 def test_a_task_that_raises_or_whose_worker_dies_is_a_failed_run(ray_runtime):
     raises = ray.remote(max_retries=0)(lambda: 1 / 0).remote().future()
     dies = ray.remote(max_retries=0)(lambda: os._exit(1)).remote().future()
-    assert _ray_outcome(raises) == {
-        "status": "failed", "metrics": None, "seconds": 0.0,
-        "reason": "the Ray task raised ZeroDivisionError: division by zero"}
+    assert _ray_outcome(raises) == RunOutcome(
+        "failed", reason="the Ray task raised ZeroDivisionError: division by zero")
     outcome = _ray_outcome(dies)
     assert outcome.status == "failed"
     assert outcome.reason.startswith("the Ray worker died or was lost (")

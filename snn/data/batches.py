@@ -56,7 +56,8 @@ class EpochBatches(keras.utils.PyDataset):
         class_weight: {class index: weight} or None; with it each batch carries sample
             weights, `class_weight[y]`.
         shard: (index, count), ints: the part of every batch this worker feeds, of
-            `count` equal parts (`snn.distributed.worker_shard`); (0, 1) is the whole batch.
+            `count` equal parts (`snn.distributed.Topology.worker` and `.workers`); (0, 1)
+            is the whole batch.
         first_epoch, first_step: int, where item 0 lies.
 
     Example:

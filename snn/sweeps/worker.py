@@ -1,7 +1,7 @@
 """Work done in fresh Python processes: one sweep run per call.
 
-This module imports only the standard library at the top, so a worker process can start
-(and silence TensorFlow's start-up messages) before anything imports Keras.
+This module imports no Keras at the top, so a worker process can start (and silence
+TensorFlow's start-up messages) before anything imports Keras.
 """
 
 import os
