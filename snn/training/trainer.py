@@ -31,22 +31,22 @@ import skops.io
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
-from snn.training.callbacks import EpochProgress, ResumableEarlyStopping
-from snn.training.checkpoints import Checkpointing, discard, fingerprint, position
 from snn.config import load_config, save_config, use_backend
 from snn.data import SPLITS, Standardization, data_root, load_dataset
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
-from snn.distributed import device_scope, distribution_scope
 from snn.diagnostics import ActivationStatistics, audit
+from snn.distributed import device_scope, distribution_scope
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
                         describe)
 from snn.evaluation import fold_indices
-from snn.util.interrupts import StopRequests
 from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
 from snn.models.reference import predict_outputs
+from snn.training.callbacks import EpochProgress, ResumableEarlyStopping
+from snn.training.checkpoints import Checkpointing, discard, fingerprint, position
 from snn.util.files import read_json, write_atomic, write_json
+from snn.util.interrupts import StopRequests
 
 logger = logging.getLogger("snn")
 
@@ -390,10 +390,9 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
         if verbose:
             print(f"{label + ': ' if label else ''}resuming "
                   f"{position(checkpoint.epoch, checkpoint.step)}")
-    elif _logged_epochs(fold_dir / runs.HISTORY):
+    elif logged := _logged_epochs(fold_dir / runs.HISTORY):
         logger.warning("%s: no checkpoint to resume from, though %d epochs were logged; "
-                       "training the fold again from its first epoch", fold_dir,
-                       _logged_epochs(fold_dir / runs.HISTORY))
+                       "training the fold again from its first epoch", fold_dir, logged)
     if not topology.same_on_every_worker([checkpoint.epoch, checkpoint.step]):
         raise DataError(f"{fold_dir / runs.CHECKPOINT}: this worker resumes after epoch "
                         f"{checkpoint.epoch}, step {checkpoint.step}, another one elsewhere; "
