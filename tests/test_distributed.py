@@ -80,12 +80,14 @@ def test_mirrored_training_on_two_devices_matches_one_device(tmp_path, backend, 
     assert result["difference"] < 0.05 * result["update"]
 
 
-# In a JAX process: the initial weights of a config (argv[1]), then each run's final ones.
+# In a JAX process: trains the config (argv[1]) on one device into argv[2]; prints the
+# initial weights, then those of each run (argv[2], then the others) once trained.
 _WEIGHTS = """
 import json, sys
 import keras
 from snn.config import load_config
-from snn.training import prepare
+from snn.training import prepare, train
+train(load_config(sys.argv[1], ["training.distribution=none"]), sys.argv[2], verbose=0)
 models = [prepare(load_config(sys.argv[1])).model]
 models += [keras.saving.load_model(f"{run}/model.keras") for run in sys.argv[2:]]
 print(json.dumps([[w.tolist() for w in model.get_weights()] for model in models]))
@@ -111,8 +113,6 @@ def test_two_workers_stopped_on_one_stop_together_and_resume_to_one_devices_resu
     runs = [tmp_path / f"worker{index}" for index in (0, 1)]
     with _reserved_ports(2) as ports, _ending(processes):
         addresses = ",".join(f"localhost:{port}" for port in ports)
-        alone = snn("train", config, "--set", "training.distribution=none", "--run-dir",
-                    "alone")
         started = [snn("train", config, "--run-dir", run, worker=index)
                    for index, run in enumerate(runs)]
         deadline = time.monotonic() + 180
@@ -130,17 +130,18 @@ def test_two_workers_stopped_on_one_stop_together_and_resume_to_one_devices_resu
         assert where[0][2] == where[1][2]  # the same step
         resumed = [snn("train", "--resume", run, worker=index)
                    for index, run in enumerate(runs)]
-        for process in [*resumed, alone]:
+        for process in resumed:
             _, stderr = process.communicate(timeout=300)
             assert process.returncode == 0, stderr[-2000:]
 
     assert (runs[0] / "history.csv").read_bytes() == (runs[1] / "history.csv").read_bytes()
     assert json.loads((runs[0] / "environment.json").read_text())["workers"] == 2
-    loaded = subprocess.run([sys.executable, "-c", _WEIGHTS, config, *runs, tmp_path / "alone"],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT,
-                            env={**os.environ, "KERAS_BACKEND": "jax"})
+    loaded = subprocess.run(
+        [sys.executable, "-c", _WEIGHTS, config, tmp_path / "alone", *runs],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": "jax"})
     assert loaded.returncode == 0, loaded.stderr[-2000:]
-    initial, worker0, worker1, one = ([np.array(w) for w in weights]
+    initial, one, worker0, worker1 = ([np.array(w) for w in weights]
                                       for weights in json.loads(loaded.stdout.splitlines()[-1]))
     assert all(np.array_equal(a, b) for a, b in zip(worker0, worker1))
     # The workers average the gradients of their half batches: as on one device, up to
