@@ -261,6 +261,14 @@ def _sweep(args):
     print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "
           f"{statuses.count('failed')} failed")
     print(f"Selected {result.selected}: validation {metric} {result.value:.4f}")
+    for number, choice in enumerate(result.folds or [], start=1):
+        print(f"Fold {number}: selected {choice.run.name} (validation {metric} "
+              f"{choice.value:.4f}): " + ", ".join(f"test {k} {v:.4f}"
+                                                    for k, v in choice.test.items())
+              if choice else f"Fold {number}: no run completed")
+    if result.folds and result.estimate:
+        print("Nested estimate, the mean over folds: " + ", ".join(
+            f"test {k} {v:.4f}" for k, v in result.estimate.items()))
     if result.final is not None and result.final.status == "completed":
         print("Final run of the selected settings: " + ", ".join(
             f"test {k} {v:.4f}" for k, v in result.final.metrics["test"].items()))

@@ -4,11 +4,15 @@
   and `data.test_fraction`.
 - `kfold`: `evaluation.folds` stratified folds; each fold is the test set once, and
   `data.validation_fraction` of the remaining rows is held out for early stopping.
-- `uci121`: the 4 fixed folds of a UCI-121 set (`conxuntos_kfold.dat`), the paper's final
-  estimate; the validation rows for early stopping come from each fold's training rows.
-- `uci121_selection`: the UCI-121 model-selection split (`conxuntos.dat`): train on its
-  training rows, stop early and report on its validation rows (reported as "test"). Use it
-  to choose hyperparameters, then `uci121` for the final estimate, as the paper did.
+- `uci121`: the 4 fixed folds of a UCI-121 set (`conxuntos_kfold.dat`), or the first
+  `evaluation.folds` of them; the validation rows for early stopping and model selection
+  come from each fold's training rows (`data.validation_fraction`, stratified), so a
+  nested sweep (`sweep.nested`) never lets a fold's test rows inform its choice.
+- `uci121_leaky_selection`: the model-selection split of Fernandez-Delgado et al. (2014)
+  (`conxuntos.dat`): train on its training half, stop early and report on its validation
+  half (reported as "test"). That half holds about half of every fixed fold's test rows
+  and the training half the rest, so settings chosen on it have seen every test row of
+  `uci121` (the flaw Wainberg et al. 2016 pointed out); kept only to measure that effect.
 """
 
 import numpy as np
@@ -31,7 +35,7 @@ def fold_indices(config, dataset):
 
     Returns:
         list of dicts {"train", "validation", "test"} -> sorted int64 row indices; one dict
-        for `holdout` and `uci121_selection`.
+        for `holdout` and `uci121_leaky_selection`.
 
     Raises:
         ConfigError: a UCI-121 protocol with a data source that has no UCI-121 splits.
@@ -56,11 +60,11 @@ def fold_indices(config, dataset):
         if predefined.folds is None:
             raise ConfigError(f"evaluation.protocol: {protocol!r} needs the fixed splits of "
                               "data.source: uci121", key="evaluation.protocol")
-        if protocol == "uci121_selection":
+        if protocol == "uci121_leaky_selection":
             train, validation = predefined.selection
             return [{"train": np.sort(train), "validation": np.sort(validation),
                      "test": np.sort(validation)}]
-        pairs = predefined.folds
+        pairs = predefined.folds[:config.evaluation.folds]
     folds = []
     for rest, test in pairs:
         train, validation = _validation_split(np.asarray(rest), data.validation_fraction, seed,

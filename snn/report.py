@@ -129,8 +129,10 @@ def _sweep_report(directory):
     summary = (read_json(directory / "sweep.json")
                if (directory / "sweep.json").is_file() else None)
     sweep = yaml.safe_load((directory / "sweep.yaml").read_text())["sweep"]
-    _, metric, direction = sweep["select"].split()
-    keys = list(sweep["grid"])
+    select = sweep["select"] if isinstance(sweep["select"], str) else sweep["select"][0]
+    _, metric, direction = select.split()
+    grids = sweep["grid"] if isinstance(sweep["grid"], list) else [sweep["grid"]]
+    keys = list(dict.fromkeys(key for grid in grids for key in grid))
     column = f"validation_{metric}"
     done = [row for row in rows if row["status"] == "completed"]
     done.sort(key=lambda row: float(row[column]) * (1 if direction == "min" else -1))
@@ -138,12 +140,23 @@ def _sweep_report(directory):
              f"{len(rows)} runs: {len(done)} completed, "
              f"{sum(row['status'] == 'failed' for row in rows)} failed, "
              f"{sum(row['status'] == 'pending' for row in rows)} not run yet. "
-             f"Selection: {sweep['select']}.", ""]
+             f"Selection: {select}" + "".join(f", then {tie}" for tie in
+                                                 ([] if select == sweep["select"]
+                                                  else sweep["select"][1:])) + ".", ""]
     if summary is None:
         lines += ["**The sweep has not finished** (no sweep.json).", ""]
     elif summary["selected"] is not None:
         lines += [f"Selected **{summary['selected']}** (validation {metric} "
                   f"{summary['value']:.4f}).", ""]
+        for number, fold in enumerate(summary.get("folds") or [], start=1):
+            lines += [f"- fold {number}: " + (
+                "no run completed" if fold is None else
+                f"selected {fold['selected']} (validation {metric} {fold['value']:.4f}), "
+                + ", ".join(f"test {k} {v:.4f}" for k, v in fold["test"].items()))]
+        if summary.get("test"):
+            lines += ["", "Nested estimate, the mean over folds of each fold's selected "
+                      "run: " + ", ".join(f"test {k} {v:.4f}"
+                                          for k, v in summary["test"].items()), ""]
         final = summary.get("final")
         if final and final["status"] == "completed":
             lines += ["Final run of the selected settings (`final/`): " + ", ".join(

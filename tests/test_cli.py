@@ -18,10 +18,12 @@ import pytest
 import snn
 from conftest import ROOT, file_identity, run_cli
 from snn.training.checkpoints import position, previous_path
+from snn.config import load_config
 from snn.errors import ConfigError
+from snn.training import train
 
 
-def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path):
+def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path, snn_cli):
     run = tmp_path / "digits"
     result = run_cli("train", ROOT / "configs" / "digits_snn.yaml", "--run-dir", run,
                      cwd=tmp_path)
@@ -38,7 +40,7 @@ def test_train_digits_then_evaluate_reproduces_the_test_accuracy(tmp_path):
         assert (run / name).is_file(), name
     assert result.stderr == ""  # TensorFlow's start-up chatter is silenced
 
-    evaluated = run_cli("evaluate", run, cwd=tmp_path)
+    evaluated = snn_cli("evaluate", run, cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
     test_row, recorded_row = evaluated.stdout.splitlines()[1:3]
     assert test_row.split()[1:] == recorded_row.split()[1:]
@@ -96,8 +98,7 @@ def left_alone(tmp_path_factory):
     root = tmp_path_factory.mktemp("resumable")
     config = root / "resumable.yaml"
     config.write_text(RESUMABLE)
-    result = run_cli("train", config, "--run-dir", root / "alone", cwd=root)
-    assert result.returncode == 0, result.stderr
+    train(load_config(config), root / "alone", verbose=0)
     return config, root / "alone"
 
 
@@ -113,7 +114,7 @@ def _saved_position(run):
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_run_stopped_by_a_signal_resumes_where_it_stopped_to_the_same_metrics(
-        tmp_path, left_alone, stop):
+        tmp_path, left_alone, snn_cli, stop):
     config, alone = left_alone
     run = tmp_path / "run"
     process = subprocess.Popen([sys.executable, "-m", "snn", "train", str(config),
@@ -145,7 +146,7 @@ def test_a_run_stopped_by_a_signal_resumes_where_it_stopped_to_the_same_metrics(
     started = {name: file_identity(run / name)
                for name in ("config.yaml", "environment.json")}
 
-    resumed = run_cli("train", "--resume", run, cwd=tmp_path)
+    resumed = snn_cli("train", "--resume", run, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming {where}" in resumed.stdout.splitlines()
     assert {name: file_identity(run / name) for name in started} == started
@@ -155,7 +156,7 @@ def test_a_run_stopped_by_a_signal_resumes_where_it_stopped_to_the_same_metrics(
     assert not list(run.glob(".tmp-*")) and not list(run.glob("checkpoint*"))
     if stop != signal.SIGKILL:
         return
-    again = run_cli("train", config, "--run-dir", run, cwd=tmp_path)
+    again = snn_cli("train", config, "--run-dir", run, cwd=tmp_path)
     assert again.returncode == 2 and again.stderr == (
         f"snn: error: {run}: already holds a completed run; choose another --run-dir, or "
         "--overwrite to replace it\n")
@@ -181,8 +182,9 @@ def test_console_script_lists_models():
     names = [line.split("(")[0] for line in lines]
     assert names == sorted(names) and {"snn_cnn", "snn_mlp", "msra_mlp"} <= set(names)
     assert lines[names.index("snn_mlp")] == (
-        "snn_mlp(depth=8, units=256, dropout_rate=0.0, kernel_initializer='lecun_uniform', "
-        "output_activation='softmax', fixed_point=[0.0, 1.0])")
+        "snn_mlp(depth=8, units=256, layer_form='rectangular', dropout_rate=0.0, "
+        "kernel_initializer='lecun_uniform', output_activation='softmax', "
+        "fixed_point=[0.0, 1.0])")
 
 
 def test_diagnose_compare_writes_table_and_png(tmp_path, snn_cli):

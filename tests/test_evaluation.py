@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from snn.config import parse_config
-from snn.data import Dataset, PredefinedSplits
+from snn.data import Dataset, PredefinedSplits, load_dataset
+from snn.data.uci121 import list_datasets, load_uci121
 from snn.errors import ConfigError
 from snn.evaluation import fold_indices
 
@@ -41,7 +42,7 @@ def test_uci121_uses_the_fixed_folds_and_selection_split():
     assert len(final) == 4
     assert all(list(f["test"]) == list(range(75, 100)) for f in final)
     assert all(set(f["train"]) | set(f["validation"]) == set(range(75)) for f in final)
-    (selection,) = fold_indices(_config("uci121_selection"), _dataset(predefined))
+    (selection,) = fold_indices(_config("uci121_leaky_selection"), _dataset(predefined))
     assert list(selection["train"]) == list(range(50))
     assert list(selection["test"]) == list(selection["validation"]) == list(range(50, 100))
 
@@ -52,8 +53,53 @@ def test_uci121_protocol_needs_a_uci121_source():
         fold_indices(_config("uci121"), _dataset())
 
 
-def test_folds_are_only_for_kfold():
+def test_folds_are_only_for_kfold_and_the_first_of_the_uci121_folds():
     with pytest.raises(ConfigError, match="evaluation.folds: got 3, but protocol 'holdout' "
                                           "fixes its folds; expected protocol: kfold"):
         _config("holdout", 3)
     assert len(fold_indices(_config("kfold"), _dataset())) == 10  # the default
+    folds = [(np.arange(25, 100), np.arange(25 * k, 25 * k + 25)) for k in range(4)]
+    predefined = PredefinedSplits(selection=(np.arange(50), np.arange(50, 100)), folds=folds)
+    (first,) = fold_indices(_config("uci121", 1), _dataset(predefined))
+    assert list(first["test"]) == list(range(25))
+    with pytest.raises(ConfigError, match="evaluation.folds: got 5; protocol 'uci121' "
+                                          "expects 1 to 4"):
+        _config("uci121", 5)
+    with pytest.raises(ConfigError, match="evaluation.folds: got 1; protocol 'kfold' "
+                                          "expects 2 or more"):
+        _config("kfold", 1)
+
+
+def test_no_test_row_of_a_uci121_fold_trains_or_validates_in_that_fold(shared_data):
+    # Every complete set: what trains and validates in a fold (early stopping, and a
+    # nested sweep's choice) is exactly the fold's training rows, 15% of them validating.
+    root = shared_data / "uci121"
+    complete = [d.name for d in list_datasets(root) if d.available]
+    assert len(complete) == 116
+    for name in complete:
+        config = parse_config({"name": "t", "data": {"source": "uci121", "name": name,
+                                                     "root": str(root),
+                                                     "validation_fraction": 0.15},
+                               "evaluation": {"protocol": "uci121"}})
+        dataset = load_dataset(config.data, "softmax")
+        folds = fold_indices(config, dataset)
+        assert len(folds) == 4, name
+        for fold, (training, test) in zip(folds, dataset.predefined.folds):
+            seen = np.concatenate([fold["train"], fold["validation"]])
+            assert np.array_equal(fold["test"], np.sort(test)), name
+            assert np.array_equal(np.sort(seen), np.unique(training)), name
+            assert not np.intersect1d(seen, test).size, name
+            assert abs(len(fold["validation"]) - 0.15 * len(training)) <= 1, name
+
+
+def test_the_leaky_selection_split_holds_about_half_of_every_folds_test_rows(shared_data):
+    # Why `uci121_leaky_selection` is never a final estimate: measured over the complete
+    # sets, the share of a fold's test rows in the selection split's validation half.
+    root = shared_data / "uci121"
+    shares = []
+    for record in (d for d in list_datasets(root) if d.available):
+        _, _, splits = load_uci121(record.name, root)
+        _, validation = splits.selection
+        shares += [np.isin(test, validation).mean() for _, test in splits.folds]
+    assert 0.45 < np.median(shares) < 0.55
+

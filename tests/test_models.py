@@ -99,6 +99,33 @@ def test_mlp_takes_one_width_per_layer():
         build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=3, units=[32, 16])
 
 
+def _kernel_widths(model):
+    """The output width of every Dense kernel, in order (the head last)."""
+    return [layer.kernel.shape[1] for layer in model.layers if hasattr(layer, "kernel")]
+
+
+@pytest.mark.parametrize("name", ["snn_mlp", "msra_mlp"])
+def test_conic_layers_shrink_geometrically_from_units_towards_the_outputs(name):
+    # 256 * (3 / 256) ** (i / 4) for i = 0..3: 256, 84.23, 27.71, 9.12 (ratio 0.329), and
+    # the output layer, 3, would be the next term.
+    model = build_model(name, input_shape=(5,), num_outputs=3, depth=4, units=256,
+                        layer_form="conic", seed=0)
+    assert _kernel_widths(model) == [256, 84, 28, 9, 3]
+    with pytest.raises(ConfigError, match=r"model.units: got \[8, 4\]; a conic layer form "
+                                          "starts from one width"):
+        build_model(name, input_shape=(5,), num_outputs=3, depth=2, units=[8, 4],
+                    layer_form="conic")
+
+
+def test_a_diavolo_residual_block_narrows_its_middle_layer_by_the_bottleneck():
+    model = build_model("resnet_mlp", input_shape=(64,), num_outputs=2, depth=2, units=64,
+                        block_form="diavolo", bottleneck=0.25, seed=0)
+    assert _kernel_widths(model) == [64, 16, 64, 64, 16, 64, 2]  # wide, narrow, wide
+    rectangular = build_model("resnet_mlp", input_shape=(64,), num_outputs=2, depth=2,
+                              units=64, bottleneck=0.25, seed=0)
+    assert _kernel_widths(rectangular) == [64, 64, 64, 64, 2]  # no bottleneck
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "linear"])
 def test_output_activation_sets_the_head(activation):
     model = build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=1, units=8,

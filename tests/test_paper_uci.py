@@ -1,11 +1,13 @@
 """The UCI-121 pipeline of Table 1: data set choice, select-then-evaluate, ranking, report."""
 
 import csv
-import json
 
+import numpy as np
 import pytest
 
 from snn.comparison import compare_methods
+from snn.config import load_config
+from snn.data.uci121 import load_uci121
 from snn.errors import ConfigError, DataError
 from snn.paper.uci import reproduce_uci, select_datasets
 from snn.report import write_report
@@ -39,27 +41,55 @@ def test_a_comparison_without_the_snn_is_refused_before_training(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_methods_are_selected_evaluated_on_the_4_folds_and_ranked(shared_data, tmp_path,
-                                                                  monkeypatch):
+def test_methods_are_selected_in_each_fold_scored_on_its_test_rows_and_ranked(
+        shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SNN_DATA_DIR", str(shared_data))
-    methods = [(config, TINY) for config in CONFIGS]
+    methods = [(config, [*TINY, "evaluation.folds=2"]) for config in CONFIGS]
     result = reproduce_uci(methods, ["iris", "seeds"], tmp_path, workers=1, verbose=0)
     scores = {}
     for dataset in ("iris", "seeds"):
+        folds = load_uci121(dataset, shared_data / "uci121")[2].folds
         for method in ("snn_mlp", "msra_mlp"):
-            sweep = json.loads((tmp_path / dataset / method / "sweep.json").read_text())
-            final = read_json(tmp_path / dataset / method / "final" / "metrics.json")
-            assert final["protocol"] == "uci121" and len(final["folds"]) == 4
-            selection = read_json(tmp_path / dataset / method / sweep["selected"] /
-                                       "metrics.json")
-            assert selection["protocol"] == "uci121_selection"
-            scores.setdefault(method, {})[dataset] = final["test"]["accuracy"]
-    assert result["scores"] == scores and result["datasets"] == ["iris", "seeds"]
-    assert result["comparison"] == compare_methods(scores, "snn_mlp")
+            sweep_dir = tmp_path / dataset / method
+            sweep = read_json(sweep_dir / "sweep.json")
+            runs = {path.name: read_json(path / "metrics.json")
+                    for path in sweep_dir.iterdir() if (path / "metrics.json").is_file()}
+            assert len(runs) == 2 and len(sweep["folds"]) == 2
+            for number, (choice, (training, test)) in enumerate(zip(sweep["folds"], folds)):
+                # The fold's choice is the best validation accuracy of that fold...
+                values = {name: run["folds"][number]["validation"]["accuracy"]
+                          for name, run in runs.items()}
+                assert choice["value"] == max(values.values())
+                chosen = runs[choice["selected"]]["folds"][number]
+                assert choice["test"] == chosen["test"]
+                # ... on rows of the fold's training rows, none of its test rows.
+                with np.load(sweep_dir / choice["selected"] / f"fold_{number + 1}" /
+                             "splits.npz") as rows:
+                    assert np.array_equal(rows["test"], np.sort(test))
+                    seen = np.concatenate([rows["train"], rows["validation"]])
+                    assert np.array_equal(np.sort(seen), np.sort(training))
+            scores.setdefault(method, {})[dataset] = np.mean(
+                [fold["test"]["accuracy"] for fold in sweep["folds"]])
+            assert sweep["test"]["accuracy"] == pytest.approx(scores[method][dataset])
+    assert result["scores"].keys() == scores.keys()
+    for method, ours in scores.items():
+        assert result["scores"][method] == pytest.approx(ours)
+    assert result["datasets"] == ["iris", "seeds"]
+    assert result["comparison"] == compare_methods(result["scores"], "snn_mlp")
     with open(tmp_path / "results.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [(row["dataset"], row["method"]) for row in rows] == [
         ("iris", "snn_mlp"), ("iris", "msra_mlp"), ("seeds", "snn_mlp"), ("seeds", "msra_mlp")]
+    assert all(len(row["selected"].split(";")) == 2 for row in rows)
     report = write_report(tmp_path).read_text()
     assert "| SNN |" in report and "| -0.756 |" in report  # the paper's column
     assert (tmp_path / "report_accuracy.png").is_file()
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "configs" / "paper" / "uci").glob("*.yaml")),
+                         ids=lambda path: path.stem)
+def test_every_uci_config_selects_within_the_fixed_folds(config):
+    # The paper's protocol needs no test row for selection: nested over the fixed folds.
+    loaded = load_config(config)
+    assert loaded.evaluation.protocol == "uci121" and loaded.sweep.nested
+    assert loaded.data.validation_fraction == 0.15  # Appendix A4.1

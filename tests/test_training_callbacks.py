@@ -26,9 +26,67 @@ def test_early_stopping_state_round_trips_and_restores_the_best_weights():
     model = _model()
     stopping = ResumableEarlyStopping(monitor="val_loss", patience=3)
     best = [np.full(w.shape, 0.5, "float32") for w in model.get_weights()]
-    stopping.set_state({"wait": 1, "best": 0.25, "best_epoch": 4, "stopped_epoch": 0}, best)
+    saved = {"wait": 1, "best": 0.25, "best_epoch": 4, "stopped_epoch": 0,
+             "window": [0.3, 0.2]}
+    stopping.set_state(saved, best)
     state, arrays = stopping.get_state()
-    assert state == {"wait": 1, "best": 0.25, "best_epoch": 4, "stopped_epoch": 0}
+    assert state == saved
     stopping.restore_best(model)
     for weight, value in zip(model.get_weights(), arrays):
         np.testing.assert_array_equal(weight, value)
+
+
+# Validation accuracies of seven epochs: the raw best is epoch 2 (0.9); averaged over the
+# last three epochs (fewer at the start) they are 0.2, 0.55, 0.433, 0.567, 0.467, 0.6,
+# 0.467, whose best is epoch 6 (counting from 1).
+ACCURACIES = [0.2, 0.9, 0.2, 0.6, 0.6, 0.6, 0.2]
+
+
+def _epochs(stopping, model, values, start=0):
+    """Feed `stopping` one epoch per value; before each, every weight equals the epoch's
+    number (from 1), so the kept weights tell which epoch they are from."""
+    stopping.set_model(model)
+    for epoch, value in enumerate(values, start=start):
+        model.set_weights([np.full(w.shape, epoch + 1.0, "float32")
+                           for w in model.get_weights()])
+        stopping.on_epoch_end(epoch, {"val_accuracy": value})
+
+
+def test_the_best_epoch_is_read_off_the_moving_average_and_its_weights_restored():
+    model = _model()
+    stopping = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=None,
+                                      smoothing=3)
+    _epochs(stopping, model, ACCURACIES)
+    assert not model.stop_training and not stopping.stopped  # no patience: every epoch
+    assert stopping.best_epoch + 1 == 6
+    assert stopping.best == np.mean(ACCURACIES[3:6])
+    stopping.restore_best(model)
+    assert all(np.all(w == 6.0) for w in model.get_weights())
+    plain = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=None)
+    _epochs(plain, _model(), ACCURACIES)
+    assert plain.best_epoch + 1 == 2  # smoothing 1: each epoch's own value
+
+
+def test_a_smoothed_curve_resumes_from_its_checkpoint_state():
+    model = _model()
+    whole = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=None,
+                                      smoothing=3)
+    _epochs(whole, model, ACCURACIES)
+    first = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=None,
+                                      smoothing=3)
+    _epochs(first, model, ACCURACIES[:4])
+    resumed = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=None,
+                                      smoothing=3)
+    resumed.set_state(*first.get_state())
+    _epochs(resumed, model, ACCURACIES[4:], start=4)
+    assert resumed.get_state()[0] == whole.get_state()[0]
+
+
+def test_patience_counts_epochs_without_a_better_moving_average():
+    # Averages 0.2, 0.55, 0.433, 0.567, 0.467, ...: with patience 1 the third epoch (no
+    # better than the second) stops training.
+    model = _model()
+    stopping = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=1,
+                                      smoothing=3)
+    _epochs(stopping, model, ACCURACIES[:3])
+    assert stopping.stopped and stopping.stopped_epoch == 2 and stopping.best_epoch == 1

@@ -13,6 +13,7 @@ Example:
 """
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -96,14 +97,32 @@ class ModelConfig:
 
 @dataclasses.dataclass
 class EarlyStoppingConfig:
-    """`training.early_stopping`: stop when the monitored metric stops improving.
+    """`training.early_stopping`: choose the epoch whose weights the run keeps.
 
-    The best epoch's weights are restored at the end.
+    After every epoch the monitored value is averaged over the last `smoothing` epochs
+    (fewer at the start); the epoch with the best average is the best so far. Training
+    stops once `patience` epochs bring no improvement, and the best epoch's weights are
+    restored at the end.
+
+    Attributes:
+        patience: epochs without improvement before stopping; null trains all
+            `training.epochs` and then restores the best epoch (the SNN paper's choice of
+            the early-stopping epoch on a fixed budget, with smoothing 10).
+        monitor: a logged value, e.g. "val_loss" or "val_accuracy" (lower is better for
+            losses, higher for the others).
+        min_delta: the least change that counts as an improvement.
+        smoothing: the moving average's window in epochs; 1 takes each epoch's value as
+            it is.
+
+    Reference:
+        Klambauer et al. 2017, arXiv:1706.02515v5, Appendix A4.1 (smoothed learning
+        curves of 100 epochs, moving averages of 10 consecutive values).
     """
 
-    patience: Annotated[int, Range(0)] = 10
+    patience: Annotated[int, Range(0)] | None = 10
     monitor: str = "val_loss"
     min_delta: Annotated[float, Range(0.0)] = 0.0
+    smoothing: PositiveInt = 1
 
 
 # `training.steps_per_execution` by default (measured in benchmarks/RESULTS.md).
@@ -199,19 +218,26 @@ class EvaluationConfig:
     """The `evaluation:` section: how test metrics are estimated (see `snn.evaluation`).
 
     Attributes:
-        protocol: "holdout", "kfold", "uci121" (the 4 fixed UCI-121 folds) or
-            "uci121_selection" (the UCI-121 model-selection split).
-        folds: number of folds for "kfold" (default 10); the other protocols fix their own.
+        protocol: "holdout", "kfold", "uci121" (the fixed UCI-121 folds) or
+            "uci121_leaky_selection" (the UCI-121 model-selection split, whose validation
+            half holds about half of every fold's test rows: never for a final estimate).
+        folds: for "kfold", the number of folds (default 10); for "uci121", the first
+            `folds` of the 4 fixed folds (default 4; the SNN paper reports one).
     """
 
-    protocol: Literal["holdout", "kfold", "uci121", "uci121_selection"] = "holdout"
-    folds: Annotated[int, Range(2)] | None = None
+    protocol: Literal["holdout", "kfold", "uci121", "uci121_leaky_selection"] = "holdout"
+    folds: Annotated[int, Range(1)] | None = None
 
     def __post_init__(self):
-        if self.folds is not None and self.protocol != "kfold":
+        allowed = {"kfold": range(2, 2**31), "uci121": range(1, 5)}.get(self.protocol)
+        if self.folds is not None and allowed is None:
             raise ConfigError(f"evaluation.folds: got {self.folds}, but protocol "
-                              f"{self.protocol!r} fixes its folds; expected protocol: kfold",
-                              key="evaluation.folds")
+                              f"{self.protocol!r} fixes its folds; expected protocol: kfold "
+                              "or uci121", key="evaluation.folds")
+        if self.folds is not None and self.folds not in allowed:
+            expected = "2 or more" if self.protocol == "kfold" else "1 to 4"
+            raise ConfigError(f"evaluation.folds: got {self.folds}; protocol "
+                              f"{self.protocol!r} expects {expected}", key="evaluation.folds")
 
 
 @dataclasses.dataclass
@@ -227,38 +253,82 @@ class SweepConfig:
 
     Attributes:
         grid: {dotted key: list of values}, e.g. `{model.depth: [2, 4, 8]}`; the sweep runs
-            every combination (the Cartesian product), each a full experiment.
+            every combination (the Cartesian product), each a full experiment. A list of
+            such mappings runs the combinations of each in turn (for settings that only
+            make sense together, as in scikit-learn's `ParameterGrid`).
         select: "validation <metric> min|max": the run with the best mean validation
             value of `<metric>` (a test metric of the task, or `loss`) is the selected one.
+            A list starts with that and goes on with tie-breaks, "<dotted key> min|max",
+            applied in order to runs of equal validation value, e.g. `[validation accuracy
+            max, model.depth max, training.learning_rate min]`; remaining ties go to the
+            first run in grid order.
+        nested: select separately in each fold of the evaluation protocol, on that fold's
+            validation rows only, and report the selected run's test metrics in that fold
+            (nested cross-validation: no test row informs the choice). Without it, one
+            selection by the validation metric's mean over folds.
         final: {dotted key: value} overrides for one more run of the selected settings,
-            the sweep's final estimate (in `<sweep dir>/final/`), or None. For example
-            `{evaluation.protocol: uci121}` selects on the UCI-121 model-selection split
-            and reports the 4 fixed folds, as the SNN paper did.
+            the sweep's final estimate (in `<sweep dir>/final/`), or None.
     """
 
-    grid: dict[str, list[Any]]
-    select: Annotated[str, Pattern(r"validation [a-z0-9_]+ (min|max)",
-                                   "'validation <metric> min' or '... max', "
-                                   "e.g. 'validation accuracy max'")] = "validation loss min"
+    grid: dict[str, list[Any]] | list[dict[str, list[Any]]]
+    select: str | list[str] = "validation loss min"
+    nested: bool = False
     final: dict[str, Any] | None = None
 
     def __post_init__(self):
-        if not self.grid:
+        grids = self.grids
+        if not grids or not all(grids):
             raise ConfigError("sweep.grid: got an empty mapping; expected at least one "
                               "key with a list of values", key="sweep.grid")
-        for key, values in self.grid.items():
-            if not values:
-                raise ConfigError(f"sweep.grid.{key}: got an empty list; expected the "
-                                  "values to try", key=f"sweep.grid.{key}")
-            if key == "sweep" or key.startswith("sweep."):
-                raise ConfigError(f"sweep.grid.{key}: a sweep cannot vary its own section",
-                                  key=f"sweep.grid.{key}")
+        for grid in grids:
+            for key, values in grid.items():
+                if not values:
+                    raise ConfigError(f"sweep.grid.{key}: got an empty list; expected the "
+                                      "values to try", key=f"sweep.grid.{key}")
+                if key == "sweep" or key.startswith("sweep."):
+                    raise ConfigError(f"sweep.grid.{key}: a sweep cannot vary its own "
+                                      "section", key=f"sweep.grid.{key}")
+        criteria = [self.select] if isinstance(self.select, str) else self.select
+        if not criteria or not _SELECT.fullmatch(criteria[0]):
+            raise ConfigError(f"sweep.select: got {criteria[0] if criteria else '[]'!r}; "
+                              "expected 'validation <metric> min' or '... max', e.g. "
+                              "'validation accuracy max'", key="sweep.select")
+        for tie in criteria[1:]:
+            if not _TIE.fullmatch(tie) or tie.startswith("validation "):
+                raise ConfigError(f"sweep.select: got tie-break {tie!r}; expected '<dotted "
+                                  "config key> min' or '... max', e.g. 'model.depth max'",
+                                  key="sweep.select")
+        if self.nested and self.final is not None:
+            raise ConfigError("sweep.final: a nested sweep's estimate is each fold's "
+                              "selected run on that fold's test rows; expected no final run",
+                              key="sweep.final")
+
+    @property
+    def grids(self):
+        """The grid as a list of mappings."""
+        return [self.grid] if isinstance(self.grid, dict) else self.grid
+
+    @property
+    def keys(self):
+        """Every grid key, in order of first appearance."""
+        return list(dict.fromkeys(key for grid in self.grids for key in grid))
 
     @property
     def selection(self):
         """(metric, "min" or "max") from `select`."""
-        _, metric, direction = self.select.split()
+        first = self.select if isinstance(self.select, str) else self.select[0]
+        _, metric, direction = first.split()
         return metric, direction
+
+    @property
+    def ties(self):
+        """[(dotted key, "min" or "max")] of the tie-breaks, in order."""
+        criteria = [] if isinstance(self.select, str) else self.select[1:]
+        return [tuple(tie.split()) for tie in criteria]
+
+
+_SELECT = re.compile(r"validation [a-z0-9_]+ (min|max)")
+_TIE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]* (min|max)")
 
 
 @dataclasses.dataclass

@@ -4,28 +4,32 @@
 one of them builds a model.
 """
 
+import functools
+
 import keras
 
 from snn.layers import SeedStream, WeightNormDense
 from snn.models.feed_forward import feed_forward
-from snn.models.spec import check_widths
+from snn.models.spec import layer_widths
 
 
-def baseline_network(name, block, input_shape, num_outputs, depth, units, dropout_rate,
-              output_activation, seed):
+def baseline_network(name, block, input_shape, num_outputs, depth, units, layer_form,
+                     dropout_rate, output_activation, seed, block_options=None):
     """`depth` hidden blocks, each followed by plain dropout, then a Glorot output layer.
 
     Args:
         name: the model's name.
         block: a key of `BLOCKS`, the hidden block.
-        input_shape, num_outputs, depth, units, dropout_rate, output_activation, seed: as
-            the baseline builders take them (`snn.models.baselines`).
+        input_shape, num_outputs, depth, units, layer_form, dropout_rate,
+            output_activation, seed: as the baseline builders take them
+            (`snn.models.baselines`).
+        block_options: dict of keyword arguments of the block, or None.
 
     Returns:
         keras.Model, not compiled.
     """
     seeds = SeedStream(seed)
-    block = BLOCKS[block]
+    block = functools.partial(BLOCKS[block], **(block_options or {}))
 
     def block_with_dropout(x, width, i):
         x = block(x, width, f"block_{i}", seeds)
@@ -38,7 +42,8 @@ def baseline_network(name, block, input_shape, num_outputs, depth, units, dropou
             num_outputs, activation=output_activation, name="output", dtype="float32",
             kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()))(x)
 
-    return feed_forward(name, input_shape, check_widths("units", units, depth),
+    return feed_forward(name, input_shape,
+                        layer_widths(units, depth, layer_form, num_outputs),
                         block_with_dropout, head)
 
 
@@ -94,13 +99,19 @@ def _one_minus(tensor, name):
     return keras.layers.Rescaling(-1.0, offset=1.0, name=name)(tensor)
 
 
-def _residual(x, width, name, seeds):
+def _residual(x, width, name, seeds, form="rectangular", bottleneck=0.5):
+    """Batch-normalized Dense layers with ReLU between them, added to the input: two of
+    `width` ("rectangular"), or `width`, `bottleneck * width`, `width` ("diavolo")."""
     x = _match_width(x, width, name, seeds)
-    y = _dense(x, width, f"{name}_a", seeds)
-    y = keras.layers.BatchNormalization(name=f"{name}_a_norm")(y)
-    y = keras.layers.ReLU(name=f"{name}_a_relu")(y)
-    y = _dense(y, width, f"{name}_b", seeds)
-    y = keras.layers.BatchNormalization(name=f"{name}_b_norm")(y)
+    widths = [width] * 2 if form == "rectangular" else \
+        [width, max(1, round(bottleneck * width)), width]
+    y = x
+    for layer, inner in enumerate(widths):
+        label = f"{name}_{'abc'[layer]}"
+        y = _dense(y, inner, label, seeds)
+        y = keras.layers.BatchNormalization(name=f"{label}_norm")(y)
+        if layer < len(widths) - 1:
+            y = keras.layers.ReLU(name=f"{label}_relu")(y)
     return keras.layers.ReLU(name=f"{name}_relu")(keras.layers.Add(name=f"{name}_add")([x, y]))
 
 

@@ -6,9 +6,28 @@ normalization, highway gates or residual connections. Dropout here is plain drop
 in the paper's baselines.
 """
 
+from typing import Annotated, Literal
+
 from snn.models.registry import MODELS
-from snn.models.spec import InputShape, OutputActivation, Seed, Width
-from snn.schema import PositiveInt, UnitInterval
+from snn.models.spec import InputShape, LayerForm, OutputActivation, Seed, Width
+from snn.schema import PositiveInt, Range, UnitInterval
+
+_ARGUMENTS = """input_shape: tuple of ints, one example's shape (images are flattened).
+        num_outputs: int, number of classes (softmax) or outputs (sigmoid, linear).
+        depth: int >= 1, number of hidden blocks.
+        units: int, or a list of `depth` ints.
+        layer_form: "rectangular" or "conic" (widths shrinking geometrically towards
+            `num_outputs`; `snn.models.spec.layer_widths`).
+        dropout_rate: float in [0, 1), plain dropout after each block.
+        output_activation: "softmax", "sigmoid" or "linear".
+        seed: int or None; fixes every kernel and dropout mask."""
+
+_RETURNS_AND_RAISES = """Returns:
+        keras.Model, not compiled.
+
+    Raises:
+        ConfigError: `units` is a list whose length is not `depth`, or a list with the
+            conic form."""
 
 
 def _register(name, block, reference):
@@ -17,6 +36,7 @@ def _register(name, block, reference):
         num_outputs: PositiveInt,
         depth: PositiveInt = 8,
         units: Width = 256,
+        layer_form: LayerForm = "rectangular",
         dropout_rate: UnitInterval = 0.0,
         output_activation: OutputActivation = "softmax",
         seed: Seed = None,
@@ -25,24 +45,14 @@ def _register(name, block, reference):
         from snn.models.baseline_blocks import baseline_network
 
         return baseline_network(name, block, input_shape, num_outputs, depth, units,
-                                dropout_rate, output_activation, seed)
+                                layer_form, dropout_rate, output_activation, seed)
 
     builder.__doc__ = f"""A baseline feed-forward network: {reference}
 
     Args:
-        input_shape: tuple of ints, one example's shape (images are flattened).
-        num_outputs: int, number of classes (softmax) or outputs (sigmoid, linear).
-        depth: int >= 1, number of hidden blocks.
-        units: int, or a list of `depth` ints.
-        dropout_rate: float in [0, 1), plain dropout after each block.
-        output_activation: "softmax", "sigmoid" or "linear".
-        seed: int or None; fixes every kernel and dropout mask.
+        {_ARGUMENTS}
 
-    Returns:
-        keras.Model, not compiled.
-
-    Raises:
-        ConfigError: `units` is a list whose length is not `depth`.
+    {_RETURNS_AND_RAISES}
     """
     return MODELS.register(builder, name=name, kind="baseline")
 
@@ -65,7 +75,46 @@ highway_mlp = _register(
     "highway_mlp", "highway",
     "highway layers y = H(x) T(x) + x (1 - T(x)) with ReLU H and sigmoid gates T. "
     "Srivastava, Greff & Schmidhuber, \"Training Very Deep Networks\", NeurIPS 2015.")
-resnet_mlp = _register(
-    "resnet_mlp", "resnet",
-    "residual blocks of two batch-normalized Dense layers with ReLU. He et al., \"Deep "
-    "Residual Learning for Image Recognition\", CVPR 2016.")
+
+
+@MODELS.register(kind="baseline")
+def resnet_mlp(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    depth: PositiveInt = 8,
+    units: Width = 256,
+    layer_form: LayerForm = "rectangular",
+    dropout_rate: UnitInterval = 0.0,
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+    block_form: Literal["rectangular", "diavolo"] = "rectangular",
+    bottleneck: Annotated[float, Range(0.0, 1.0, low_open=True)] = 0.5,
+):
+    """A baseline feed-forward network of residual blocks of batch-normalized Dense layers
+    with ReLU (He et al., "Deep Residual Learning for Image Recognition", CVPR 2016).
+
+    A "rectangular" block is two layers of the block's width; a "diavolo" block is three,
+    wide, narrow, wide: the middle one `bottleneck` times the block's width. The input is
+    added to the block's output (through a Dense projection where widths differ).
+
+    Args:
+        {arguments}
+        block_form: "rectangular" or "diavolo".
+        bottleneck: float in (0, 1], the narrow layer's share of the block's width in a
+            diavolo block (unused by a rectangular one).
+
+    {returns_and_raises}
+
+    Reference:
+        Klambauer et al. 2017, arXiv:1706.02515v5, Table A10 (block form, bottleneck). The
+        paper does not define the forms; the definition above is this package's.
+    """
+    from snn.models.baseline_blocks import baseline_network
+
+    return baseline_network("resnet_mlp", "resnet", input_shape, num_outputs, depth, units,
+                            layer_form, dropout_rate, output_activation, seed,
+                            {"form": block_form, "bottleneck": bottleneck})
+
+
+resnet_mlp.__doc__ = resnet_mlp.__doc__.format(arguments=_ARGUMENTS,
+                                               returns_and_raises=_RETURNS_AND_RAISES)

@@ -1,8 +1,8 @@
 """The self-normalizing multilayer perceptron of the SNN paper."""
 
 from snn.models.registry import MODELS
-from snn.models.spec import FixedPoint, InputShape, KernelInitializer, OutputActivation, Seed
-from snn.models.spec import Width, check_widths
+from snn.models.spec import FixedPoint, InputShape, KernelInitializer, LayerForm
+from snn.models.spec import OutputActivation, Seed, Width, layer_widths
 from snn.schema import PositiveInt, UnitInterval
 
 
@@ -12,6 +12,7 @@ def snn_mlp(
     num_outputs: PositiveInt,
     depth: PositiveInt = 8,
     units: Width = 256,
+    layer_form: LayerForm = "rectangular",
     dropout_rate: UnitInterval = 0.0,
     kernel_initializer: KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
@@ -28,6 +29,9 @@ def snn_mlp(
         num_outputs: int, number of classes (softmax) or outputs (sigmoid, linear).
         depth: int >= 1, number of hidden SELU layers.
         units: int, or a list of `depth` ints (one width per hidden layer).
+        layer_form: "rectangular" (every layer `units` wide) or "conic" (from `units`
+            down towards `num_outputs` in a geometric progression; `snn.models.spec.
+            layer_widths`).
         dropout_rate: float in [0, 1), alpha dropout rate after each hidden layer.
         kernel_initializer: "lecun_uniform" (default) or "lecun_normal".
         output_activation: "softmax" (multi-class), "sigmoid" (binary, multi-label) or
@@ -40,8 +44,8 @@ def snn_mlp(
         keras.Model mapping (batch, *input_shape) float32 to (batch, num_outputs).
 
     Raises:
-        ConfigError: `units` is a list whose length is not `depth`, or no SELU has the
-            fixed point.
+        ConfigError: `units` is a list whose length is not `depth` (or a list with the
+            conic form), or no SELU has the fixed point.
 
     Reference:
         Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, Section 3.
@@ -52,6 +56,6 @@ def snn_mlp(
 
     recipe = SNNRecipe(dropout_rate, kernel_initializer, fixed_point, seed)
     return feed_forward(
-        "snn_mlp", input_shape, check_widths("units", units, depth),
+        "snn_mlp", input_shape, layer_widths(units, depth, layer_form, num_outputs),
         block=lambda x, width, i: recipe.dense(x, width, name=f"dense_{i}"),
         head=lambda x: recipe.head(x, num_outputs, output_activation))

@@ -1,12 +1,12 @@
 """Table 1 of the SNN paper: select, evaluate and rank methods on the UCI-121 data sets.
 
-For each data set and each method config (`configs/paper/uci/*.yaml`, each a sweep), the
-method's grid is trained on the model-selection split, the best settings by validation
-accuracy are trained on the 4 fixed folds (`sweep.final`), and the mean test accuracy of
-those folds is the method's score. The methods are then ranked per data set
-(`snn.comparison`). All runs of all sweeps share one pool of workers, and every run
-directory is reused when the reproduction is started again, so an interrupted
-reproduction resumes.
+For each data set and each method config (`configs/paper/uci/*.yaml`, each a nested sweep),
+the method's grid is trained on each fixed fold's training rows; in each fold the best
+setting by validation accuracy on 15% of those rows (the paper's tie rules breaking ties)
+is scored on the fold's test rows, and the mean over folds is the method's score
+(`SweepResult.estimate`). The methods are then ranked per data set (`snn.comparison`). All
+runs of all sweeps share one pool of workers, and every run directory is reused when the
+reproduction is started again, so an interrupted reproduction resumes.
 
 Layout of the output directory: `<data set>/<method>/` (a sweep directory each),
 `results.csv` (one row per data set and method), `comparison.json` and `comparison.md`.
@@ -72,9 +72,10 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
     """Run every method's sweep on every data set, then rank the methods.
 
     Args:
-        methods: list of (config path, overrides): each config a method's sweep with
-            `sweep.final`; its "key=value" overrides apply to that method's sweeps (e.g.
-            a smaller grid). One method must be `snn_mlp`, the reference of the tests.
+        methods: list of (config path, overrides): each config a method's sweep, nested
+            or with `sweep.final`; its "key=value" overrides apply to that method's sweeps
+            (e.g. a smaller grid). One method must be `snn_mlp`, the reference of the
+            tests.
         datasets: list of UCI-121 set names.
         out_dir: str or Path of the output directory.
         workers: parallel worker processes (default: one per CPU core).
@@ -102,13 +103,11 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
     results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):
-        final = result.final
-        accuracy = (final.metrics["test"]["accuracy"]
-                    if final is not None and final.status == "completed" else None)
+        accuracy = result.estimate and result.estimate["accuracy"]
         if accuracy is not None:
             scores.setdefault(method, {})[dataset] = accuracy
-        rows.append({"dataset": dataset, "method": method, "selected": result.selected,
-                     "validation_accuracy": result.value, "test_accuracy": accuracy,
+        rows.append({"dataset": dataset, "method": method, **_selected(result),
+                     "test_accuracy": accuracy,
                      "reason": None if accuracy is not None else _reason(result)})
     methods = list(dict.fromkeys(method for _, method, _, _ in planned))
     scores = {method: scores.get(method, {}) for method in methods}
@@ -126,6 +125,17 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
         format_rank_table(comparison, len(compared)) + "\n"))
     return {"scores": scores, "comparison": comparison, "datasets": compared,
             "skipped": skipped}
+
+
+def _selected(result):
+    """The selected settings and their validation accuracy: one per fold (";"-separated
+    names, the mean value) in a nested sweep."""
+    if result.folds is None:
+        return {"selected": result.selected, "validation_accuracy": result.value}
+    chosen = [choice for choice in result.folds if choice is not None]
+    return {"selected": ";".join(choice.run.name for choice in chosen),
+            "validation_accuracy": (sum(choice.value for choice in chosen) / len(chosen)
+                                    if chosen else None)}
 
 
 def _reason(result):

@@ -7,8 +7,10 @@ the runs in worker processes, one run directory each under `sweep_dir`, named by
 settings (`depth=8,learning_rate=0.01`). A run directory that already holds a completed
 run is reused, and one holding an interrupted run resumes from its checkpoint, so running
 the same sweep again resumes an interrupted sweep. Every finished
-run updates `sweep.csv`; at the end the best run by `sweep.select` is written to
-`selected.yaml` and the summary to `sweep.json`, last, so a sweep without it is unfinished.
+run updates `sweep.csv`; at the end the best run by `sweep.select` (`snn.sweeps.selection`)
+is written to `selected.yaml` and the summary to `sweep.json`, last, so a sweep without it
+is unfinished. A nested sweep (`sweep.nested`) also selects in each fold on that fold's
+validation rows and reports the selected runs' test metrics there: its estimate.
 With `executor="ray"` the runs are tasks on a Ray cluster instead of local processes.
 
 Example:
@@ -25,7 +27,6 @@ import difflib
 import io
 import itertools
 import json
-import math
 import os
 import re
 import signal
@@ -37,6 +38,7 @@ from snn.config import apply_overrides, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.sweeps.executors import LocalWorkers, RayWorkers
 from snn.sweeps.outcome import RunOutcome
+from snn.sweeps.selection import nested_estimate, select, select_per_fold
 from snn.util.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
 from snn.util.files import read_json, write_atomic, write_json
@@ -82,16 +84,29 @@ class SweepResult:
     Attributes:
         sweep_dir: Path of the sweep directory.
         outcomes: {run name: `RunOutcome`}, in grid order.
-        selected: the name of the best completed run.
+        selected: the name of the best completed run (by the mean over folds).
         value: its validation value of the selection metric.
         final: the `RunOutcome` of the `sweep.final` run of the selected settings, or None.
+        folds: in a nested sweep, one `snn.sweeps.selection.Choice` per fold (None where
+            no run completed); else None.
     """
 
     sweep_dir: Path
     outcomes: dict
     selected: str | None
     value: float | None
-    final: dict | None = None
+    final: RunOutcome | None = None
+    folds: list | None = None
+
+    @property
+    def estimate(self):
+        """The sweep's test metrics {name: value}: the mean over folds of each fold's
+        selected run (nested), else the final run's; None without either."""
+        if self.folds and all(self.folds):
+            return nested_estimate(self.folds)[0]
+        if self.final is not None and self.final.status == "completed":
+            return self.final.metrics["test"]
+        return None
 
 
 def plan_sweep(path, overrides=()):
@@ -113,8 +128,8 @@ def plan_sweep(path, overrides=()):
     if base.sweep is None:
         raise ConfigError(f"{path}: sweep: missing; expected a sweep section with a grid, "
                           "e.g. sweep: {grid: {model.depth: [2, 4, 8]}}", key="sweep")
-    grid = base.sweep.grid
-    _check_grid_keys(grid, base, path)
+    for grid in base.sweep.grids:
+        _check_grid_keys(grid, base, path)
     _check_selection(base, path)
     if base.sweep.final is not None:
         try:
@@ -124,10 +139,10 @@ def plan_sweep(path, overrides=()):
     raw = read_config(path)
     apply_overrides(raw, overrides)
     raw.pop("sweep")
-    names = _run_names(grid)
+    combinations = [dict(zip(grid, values)) for grid in base.sweep.grids
+                    for values in itertools.product(*grid.values())]
     planned = []
-    for values, name in zip(itertools.product(*grid.values()), names):
-        settings = dict(zip(grid, values))
+    for settings, name in zip(combinations, _run_names(combinations, base.sweep.keys)):
         combination = copy.deepcopy(raw)
         for key, value in settings.items():
             set_key(combination, key, value, f"{path}: sweep.grid.{key}")
@@ -183,19 +198,26 @@ def _check_selection(base, path):
     if metric not in known:
         raise ConfigError(f"{path}: sweep.select: got metric {metric!r}; this model's runs "
                           f"report {', '.join(known)}", key="sweep.select")
+    resolved = to_dict(base)
+    for key, _ in base.sweep.ties:
+        if not _has_path(resolved, key):
+            raise ConfigError(f"{path}: sweep.select: tie-break {key!r} names no config "
+                              "key; expected a dotted key such as model.depth",
+                              key="sweep.select")
 
 
-def _run_names(grid):
+def _run_names(combinations, keys):
     """Directory names like "depth=8,learning_rate=0.01", one per combination, unique.
 
     Keys are shortened to their last part unless two grid keys share it.
     """
-    leaves = [key.rsplit(".", 1)[-1] for key in grid]
-    labels = [leaf if leaves.count(leaf) == 1 else key for key, leaf in zip(grid, leaves)]
+    leaves = [key.rsplit(".", 1)[-1] for key in keys]
+    labels = {key: leaf if leaves.count(leaf) == 1 else key
+              for key, leaf in zip(keys, leaves)}
     names, seen = [], set()
-    for values in itertools.product(*grid.values()):
-        name = ",".join(f"{label}={_format_value(value)}" for label, value in zip(labels,
-                                                                                values))
+    for settings in combinations:
+        name = ",".join(f"{labels[key]}={_format_value(value)}"
+                        for key, value in settings.items())
         unique, number = name, 1
         while unique in seen:
             number += 1
@@ -305,7 +327,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
                 outcomes[index][name] = outcome
                 progress.report(dirs[index] / name, outcome)
                 _write_csv(sweeps[index][0], outcomes[index], dirs[index] / SWEEP_CSV)
-            selections = [_select(sweep, outcome)
+            selections = [select(sweep, outcome)
                           for (sweep, _), outcome in zip(sweeps, outcomes)]
             finals = _run_finals(sweeps, dirs, selections, pool, progress)
     except KeyboardInterrupt as interrupt:
@@ -338,25 +360,31 @@ def _record_finished(sweeps, dirs, outcomes):
         _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
 
 
-def _summarize(sweep, sweep_dir, outcomes, selection, final):
+def _summarize(sweep, sweep_dir, outcomes, choice, final):
     """Write the selected config and `sweep.json` (last: a sweep without it is unfinished);
     return the `SweepResult`."""
-    winner, value = selection
-    selected = None if winner is None else winner.name
-    if winner is not None:
-        save_config(winner.config, sweep_dir / SELECTED)
+    if choice is not None:
+        save_config(choice.run.config, sweep_dir / SELECTED)
+    folds = select_per_fold(sweep, outcomes) if sweep.config.sweep.nested else None
     statuses = [outcome.status for outcome in outcomes.values()]
+    result = SweepResult(sweep_dir, outcomes, choice and choice.run.name,
+                         choice and choice.value, final, folds)
     write_json(sweep_dir / SWEEP_JSON, {
         "select": sweep.config.sweep.select,
-        "selected": selected,
-        "value": value,
-        "settings": None if selected is None else winner.settings,
+        "selected": result.selected,
+        "value": result.value,
+        "settings": choice and choice.run.settings,
         "completed": statuses.count("completed"),
         "failed": statuses.count("failed"),
         "final": final and {"status": final.status, "reason": final.reason,
                             "metrics": final.metrics},
+        "folds": folds and [choice and {"selected": choice.run.name,
+                                        "settings": choice.run.settings,
+                                        "value": choice.value, "test": choice.test}
+                            for choice in folds],
+        "test": result.estimate if folds else None,
     })
-    return SweepResult(sweep_dir, outcomes, selected, value, final)
+    return result
 
 
 def _make_sweep_dir(sweep, sweep_dir):
@@ -386,10 +414,10 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
     """Train the selected settings of each sweep with `sweep.final` into `<dir>/final`."""
     finals, jobs = {}, []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        winner, _ = selections[index]
-        if sweep.config.sweep.final is None or winner is None:
+        choice = selections[index]
+        if sweep.config.sweep.final is None or choice is None:
             continue
-        config = final_config(winner.config, sweep.config.sweep.final)
+        config = final_config(choice.run.config, sweep.config.sweep.final)
         finals[index] = _finished_outcome(None, sweep_dir / FINAL, config)
         if finals[index] is None:
             jobs.append((index, config, sweep_dir / FINAL))
@@ -446,23 +474,10 @@ class _Progress:
         print(f"[{self.done}/{self.total}] {name}: {line}", flush=True)
 
 
-def _select(sweep, outcomes):
-    """(`SweepRun`, validation value) of the best completed run, the first in grid order on
-    ties; (None, None) when no completed run reports the metric."""
-    metric, direction = sweep.config.sweep.selection
-    candidates = [(run, outcomes[run.name].metrics["validation"].get(metric, math.nan))
-                  for run in sweep.runs if outcomes[run.name].status == "completed"]
-    candidates = [(run, value) for run, value in candidates if math.isfinite(value)]
-    if not candidates:
-        return None, None
-    sign = 1 if direction == "min" else -1
-    return min(candidates, key=lambda item: sign * item[1])
-
-
 def _write_csv(sweep, outcomes, path):
     """One row per run in grid order: settings, status, metrics, time, failure reason."""
     columns = _metric_columns(outcomes)
-    header = ["run", "status", *sweep.config.sweep.grid,
+    header = ["run", "status", *sweep.config.sweep.keys,
               *(f"{split}_{name}" for split, name in columns), "epochs_run",
               "train_seconds", "seconds", "reason"]
     text = io.StringIO()
@@ -472,9 +487,9 @@ def _write_csv(sweep, outcomes, path):
         outcome = outcomes[run.name] or RunOutcome(_unfinished(path.parent / run.name),
                                                    seconds=None)
         result = outcome.metrics or {}
+        settings = [run.settings.get(key, "") for key in sweep.config.sweep.keys]
         writer.writerow([run.name, outcome.status,
-                         *(json.dumps(v) if isinstance(v, list) else v
-                           for v in run.settings.values()),
+                         *(json.dumps(v) if isinstance(v, list) else v for v in settings),
                          *(result.get(split, {}).get(name) for split, name in columns),
                          result.get("epochs_run"), result.get("train_seconds"),
                          outcome.seconds, outcome.reason])

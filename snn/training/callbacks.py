@@ -5,6 +5,8 @@ epoch), so these callbacks set their state when created, or from a checkpoint, a
 `on_train_begin`; what ends training is done once, by the trainer, after the last call.
 """
 
+import math
+
 import keras
 
 
@@ -42,18 +44,28 @@ class EpochProgress(keras.callbacks.Callback):
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """`keras.callbacks.EarlyStopping` whose state survives checkpoints and `fit` calls.
+    """`keras.callbacks.EarlyStopping` on a smoothed curve, whose state survives
+    checkpoints and `fit` calls.
 
-    It keeps the best epoch's weights; `restore_best` puts them back once training is over.
+    The monitored value is averaged over the last `smoothing` epochs (fewer at the start)
+    before Keras compares it with the best so far; the best epoch is the last of the best
+    window, whose weights are kept. `restore_best` puts them back once training is over.
 
     Args:
-        **kwargs: `keras.callbacks.EarlyStopping` arguments (monitor, patience, min_delta).
+        patience: int, or None to never stop early (train every epoch, then restore).
+        smoothing: int >= 1, the moving average's window in epochs.
+        **kwargs: other `keras.callbacks.EarlyStopping` arguments (monitor, min_delta).
+
+    Reference:
+        Klambauer et al. 2017, arXiv:1706.02515v5, Appendix A4.1.
     """
 
     checkpoint_name = "early_stopping"
 
-    def __init__(self, **kwargs):
-        super().__init__(restore_best_weights=True, **kwargs)
+    def __init__(self, patience, smoothing=1, **kwargs):
+        super().__init__(restore_best_weights=True,
+                         patience=math.inf if patience is None else patience, **kwargs)
+        self.smoothing, self.window = smoothing, []
         super().on_train_begin()  # the initial state: nothing seen yet
 
     def on_train_begin(self, logs=None):
@@ -61,6 +73,13 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_end(self, logs=None):
         pass  # `fit` may be called again; see `restore_best`
+
+    def get_monitor_value(self, logs):
+        value = super().get_monitor_value(logs)
+        if value is None:
+            return None
+        self.window = [*self.window, float(value)][-self.smoothing:]
+        return sum(self.window) / len(self.window)
 
     @property
     def stopped(self):
@@ -75,11 +94,12 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     def get_state(self):
         """(JSON-able dict, list of arrays) for a checkpoint."""
         state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                 "stopped_epoch": self.stopped_epoch}
+                 "stopped_epoch": self.stopped_epoch, "window": self.window}
         return state, self.best_weights or []
 
     def set_state(self, state, arrays):
         """Restore what `get_state` returned."""
         self.wait, self.best = state["wait"], state["best"]
         self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
+        self.window = state["window"]
         self.best_weights = arrays or None

@@ -159,8 +159,10 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
     Returns:
         dict, the content of `metrics.json` plus "run_dir": "protocol"; "test" and
         "validation" ({metric: value}, the mean over folds); "test_std" (standard deviation
-        over folds, 0 for one fold); "folds" (one {"test", "validation", "epochs_run"} per
-        fold); "epochs_run", "train_seconds", "samples_per_second" (summed over folds);
+        over folds, 0 for one fold); "folds" (one {"test", "validation", "epochs_run",
+        "best_epoch"} per fold; "best_epoch" is the epoch whose weights the model keeps,
+        from 1, or None for a scikit-learn reference method); "epochs_run",
+        "train_seconds", "samples_per_second" (summed over folds);
         "audit" (the audit's findings, as text).
 
     Raises:
@@ -310,7 +312,8 @@ def _summary(config, results, findings):
         "test": test,
         "test_std": test_std,
         "validation": validation,
-        "folds": [{key: fold[key] for key in ("test", "validation", "epochs_run")}
+        "folds": [{key: fold.get(key) for key in ("test", "validation", "epochs_run",
+                                                  "best_epoch")}
                   for fold in results],
         "epochs_run": sum(fold["epochs_run"] for fold in results),
         "train_seconds": round(seconds, 3),
@@ -346,7 +349,8 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
     with topology.connected():
-        epochs_run, train_seconds = fit(experiment, fold_dir, label, verbose, stop, topology)
+        epochs_run, train_seconds, best_epoch = fit(experiment, fold_dir, label, verbose,
+                                                    stop, topology)
     splits, batch_size = experiment.splits, experiment.config.training.batch_size
     with topology.local_model(experiment.model) as model:
         results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
@@ -355,7 +359,8 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
         _save_fold(experiment, model, fold_dir)
     if label and verbose:
         print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
-    return {**results, "epochs_run": epochs_run, "train_seconds": round(train_seconds, 3),
+    return {**results, "epochs_run": epochs_run, "best_epoch": best_epoch,
+            "train_seconds": round(train_seconds, 3),
             "train_examples": len(experiment.indices["train"])}
 
 
@@ -363,7 +368,8 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     """Keras `fit` from the fold's checkpoint (if any) to the end.
 
     Returns:
-        (epochs run, training seconds), both counted over every session of the run.
+        (epochs run, training seconds, the epoch whose weights the model keeps, from 1),
+        counted over every session of the run.
     """
     config, model = experiment.config, experiment.model
     training = config.training
@@ -379,7 +385,8 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     validation = (x_val[rows], y_val[rows])
     stopping = training.early_stopping and ResumableEarlyStopping(
         monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,
-        min_delta=training.early_stopping.min_delta)
+        min_delta=training.early_stopping.min_delta,
+        smoothing=training.early_stopping.smoothing)
     statistics = training.activation_statistics and ActivationStatistics(
         experiment.splits["validation"][0][:_PROBE_SIZE], fold_dir, config.model.fixed_point)
     resumables = [callback for callback in (stopping, statistics) if callback]
@@ -417,9 +424,10 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     finally:
         if progress:
             progress.close()  # also when stopped: the next line starts on its own
-    if stopping:
+    if stopping and stopping.best_weights is not None:
         stopping.restore_best(model)
-    return checkpoint.epoch, checkpoint.seconds
+        return checkpoint.epoch, checkpoint.seconds, stopping.best_epoch + 1
+    return checkpoint.epoch, checkpoint.seconds, checkpoint.epoch
 
 
 def _logged_epochs(path):
@@ -436,7 +444,8 @@ def _keep_history(path, epochs):
 
 
 def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
-    """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds)."""
+    """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds,
+    None: no epoch to choose)."""
     started = time.perf_counter()
     x, y = experiment.splits["train"]
     if experiment.task != "regression":
@@ -444,7 +453,7 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
     weights = (None if experiment.class_weight is None else
                np.array([experiment.class_weight[c] for c in y]))
     experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
-    return 0, time.perf_counter() - started
+    return 0, time.perf_counter() - started, None
 
 
 def _save_fold(experiment, model, fold_dir):
