@@ -19,12 +19,16 @@ validation half holds about half of every fold's test rows.
 
 --quick is a smoke test of the pipeline, not the paper's comparison: each network gets a
 4-point grid (depth 2 or 8, learning rate 0.01 or 0.1; the SNN with alpha dropout 0.05) and
-30 epochs, on sets of at most 5,000 rows (svm and random_forest keep their small grids).
-Without it every method runs the paper's full grid (927 network settings per set).
+30 epochs, on sets of at most 5,000 rows. --medium keeps the paper's protocol and every
+depth of its grids but cuts the rest (learning rate 0.01 or 0.1, 256 units, rectangular
+layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 10
+sets of at most 2,000 rows. The reference methods keep their small grids under both.
+Without either, every method runs the paper's full grid (927 network settings per set).
 --datasets N takes N complete sets evenly spaced by size, or a comma-separated list of
 names; --methods must include snn, the reference of the Wilcoxon tests.
 """
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -32,14 +36,41 @@ from snn.cli import reproduction_parser, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("snn", "msra", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
-QUICK = ["sweep.grid={model.depth: [2, 8], training.learning_rate: [0.01, 0.1]}",
-         "training.epochs=30"]
-QUICK_MAX_ROWS = 5000
+DEPTHS = "[2, 3, 4, 8, 16, 32]"
+RESNET_BLOCKS = "[2, 3, 4, 8, 16]"  # Table A10
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A reduced run: what it cuts from the paper's protocol, and where it writes."""
+
+    banner: str
+    grid: dict  # config stem -> sweep.grid override ("*": every other network)
+    epochs: int | None  # None keeps the paper's 100
+    datasets: int | None  # sets evenly spread by size, unless --datasets says otherwise
+    max_rows: int | None
+
+
+PRESETS = {
+    "quick": Preset(
+        "--quick: a smoke test of the pipeline (4 settings per network, 30 epochs), not "
+        "the paper's comparison",
+        {"*": "{model.depth: [2, 8], training.learning_rate: [0.01, 0.1]}"},
+        epochs=30, datasets=None, max_rows=5000),
+    "medium": Preset(
+        "--medium: the paper's protocol (nested selection, 100 epochs, smoothed epoch "
+        "choice, tie rules) on 10 sets of at most 2,000 rows, with a reduced grid: every "
+        "depth, learning rates 0.01 and 0.1, 256 units, rectangular layers, each "
+        "network's dropout fixed (SNN: alpha dropout 0.05; the others none)",
+        {"*": f"{{model.depth: {DEPTHS}, training.learning_rate: [0.01, 0.1]}}",
+         "resnet": f"{{model.depth: {RESNET_BLOCKS}, training.learning_rate: [0.01, 0.1]}}"},
+        epochs=None, datasets=10, max_rows=2000),
+}
 
 
 def reproduce(args):
     from snn.errors import ConfigError
-    from snn.paper.uci import default_root, format_rank_table, reproduce_uci, select_datasets
+    from snn.paper.uci import default_root, format_comparison, reproduce_uci, select_datasets
 
     folder = ROOT / "configs" / "paper" / "uci"
     configs = [folder / f"{name}.yaml" for name in args.methods.split(",")]
@@ -53,38 +84,49 @@ def reproduce(args):
         count = int(args.datasets)
     elif args.datasets:
         names = args.datasets.split(",")
-    datasets = select_datasets(default_root(), names, count,
-                               QUICK_MAX_ROWS if args.quick else None)
-    out_dir = args.out_dir / "quick" if args.quick else args.out_dir
-    if args.quick:
-        print("--quick: a smoke test of the pipeline (4 settings per network, 30 epochs), "
-              "not the paper's comparison")
+    preset = PRESETS.get(args.preset)
+    if preset and count is None and names is None:
+        count = preset.datasets
+    datasets = select_datasets(default_root(), names, count, preset and preset.max_rows)
+    out_dir = args.out_dir / args.preset if preset else args.out_dir
+    if preset:
+        print(preset.banner)
     print(f"{len(datasets)} data sets x {len(configs)} methods into {out_dir}: "
           f"{', '.join(datasets)}", flush=True)
-    methods = [(path, (QUICK if args.quick and _is_network(path) else []) + args.overrides)
-               for path in configs]
+    methods = [(path, _preset_overrides(preset, path) + args.overrides) for path in configs]
     result = reproduce_uci(methods, datasets, out_dir, args.workers)
     for dataset, reason in result["skipped"].items():
         print(f"skipped {dataset}: {reason}")
     print()
-    print(format_rank_table(result["comparison"], len(result["datasets"])))
-    print(f"\nPer data set results in {out_dir / 'results.csv'}")
+    print("\n".join(format_comparison(result["tables"], per_set=False)))
+    print(f"\nEvery set beside Table A11 in {out_dir / 'comparison.md'}; each method's "
+          f"choices in {out_dir / 'results.csv'}")
     return 0
 
 
-def _is_network(path):
-    """The quick grid (depth, learning rate) is for the networks, not svm/random_forest."""
+def _preset_overrides(preset, path):
+    """A preset's overrides of one method's config: its grid and epochs for the networks;
+    the reference methods keep their own small grids."""
     from snn.config import load_config
     from snn.models import model_kind
 
-    return model_kind(load_config(path).model.name) != "reference"
+    if preset is None or model_kind(load_config(path).model.name) == "reference":
+        return []
+    grid = preset.grid.get(path.stem, preset.grid["*"])
+    return [f"sweep.grid={grid}", "model.units=256", "model.layer_form=rectangular",
+            *([f"training.epochs={preset.epochs}"] if preset.epochs else [])]
 
 
 if __name__ == "__main__":
     parser = reproduction_parser(__doc__, Path("runs") / "uci-table1")
-    parser.add_argument("--quick", action="store_true", help="a smoke test: a 4-point "
-                        "grid per network, 30 epochs, sets of at most 5,000 rows (in "
-                        "OUT_DIR/quick)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", dest="preset", action="store_const", const="quick",
+                       help="a smoke test: a 4-point grid per network, 30 epochs, sets of "
+                       "at most 5,000 rows (in OUT_DIR/quick)")
+    sizes.add_argument("--medium", dest="preset", action="store_const", const="medium",
+                       help="the paper's protocol with a reduced grid (every depth, two "
+                       "learning rates) on 10 sets of at most 2,000 rows (in "
+                       "OUT_DIR/medium)")
     parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
                         "a comma-separated list of set names (default: all complete sets)")
     parser.add_argument("--methods", default=",".join(METHODS),

@@ -248,20 +248,18 @@ def _sort_key(text):
 # --- a UCI comparison --------------------------------------------------------------------
 
 def _comparison_report(directory):
-    from snn.comparison import MethodComparison
-    from snn.paper.uci import format_rank_table
+    from snn.paper.uci import format_comparison
 
     saved = read_json(directory / "comparison.json")
-    comparison = [MethodComparison(**row) for row in saved["comparison"]]
     lines = ["# UCI-121 comparison (Table 1 of the SNN paper)", "",
-             format_rank_table(comparison, len(saved["datasets"])), ""]
+             *format_comparison(saved), ""]
     if saved["skipped"]:
-        lines += ["Left out (a method has no final result):",
+        lines += ["Left out (a method has no result):",
                   *(f"- {name}: {reason}" for name, reason in saved["skipped"].items()), ""]
     results = _read_csv(directory / "results.csv")
-    if comparison:
-        _plot_accuracies(results, [row.method for row in comparison], saved["datasets"],
-                         directory / "report_accuracy.png")
+    if saved["comparison"]:
+        _plot_accuracies(results, [row["method"] for row in saved["comparison"]],
+                         saved["datasets"], directory / "report_accuracy.png")
         lines += ["![test accuracy per data set and method](report_accuracy.png)"]
     return lines
 
@@ -279,7 +277,7 @@ def _plot_accuracies(results, methods, datasets, png):
                                       for name in order],
                   marker="o", linestyle="none", label=METHOD_NAMES.get(method, method))
     axis.set_xticks(range(len(order)), order, rotation=90, fontsize="small")
-    axis.set_ylabel("test accuracy (mean of 4 folds)")
+    axis.set_ylabel("test accuracy (mean over the folds run)")
     axis.legend(fontsize="small")
     save_figure(figure, png)
 

@@ -32,7 +32,7 @@ def test_registry_lists_snn_builders_the_papers_baselines_and_reference_methods(
     assert list_models("snn") == ["snn_cnn", "snn_mlp"]
     assert list_models("baseline") == ["batchnorm_mlp", "highway_mlp", "layernorm_mlp",
                                        "msra_mlp", "resnet_mlp", "weightnorm_mlp"]
-    assert list_models("reference") == ["random_forest", "svm"]
+    assert list_models("reference") == ["gradient_boosting", "random_forest", "svm"]
     assert list_models() == sorted(NETWORKS + list_models("reference"))
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import skops.io
 from scipy.special import expit
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.svm import SVC
 
@@ -31,7 +32,7 @@ def test_binary_svm_outputs_are_the_logistic_of_its_decision_function():
     assert np.array_equal((outputs[:, 0] >= 0.5).astype(int), svm.predict(x))
 
 
-@pytest.mark.parametrize("name", ["svm", "random_forest"])
+@pytest.mark.parametrize("name", ["svm", "random_forest", "gradient_boosting"])
 def test_a_class_missing_from_training_scores_zero_in_its_column(name):
     x, y = _blobs(classes=3)
     model = build_model(name, input_shape=(4,), num_outputs=4, seed=0)
@@ -69,13 +70,26 @@ def test_an_svm_trains_through_a_config_and_matches_scikit_learn(tmp_path):
     assert evaluate(tmp_path / "run") == metrics["test"]
 
 
-def test_a_random_forest_reloads_with_identical_predictions(tmp_path):
+@pytest.mark.parametrize("name, arguments", [("random_forest", {"n_estimators": 10}),
+                                             ("gradient_boosting", {"max_iter": 10})])
+def test_a_tree_ensemble_reloads_with_identical_predictions(tmp_path, name, arguments):
     x, y = _blobs()
-    forest = build_model("random_forest", input_shape=(4,), num_outputs=3, n_estimators=10,
-                         seed=0).fit(x, y)
-    skops.io.dump(forest, tmp_path / "model.skops")
+    trees = build_model(name, input_shape=(4,), num_outputs=3, seed=0, **arguments).fit(x, y)
+    skops.io.dump(trees, tmp_path / "model.skops")
     loaded = runs.load_model(tmp_path / "model.skops")
-    assert np.array_equal(loaded.predict_proba(x), forest.predict_proba(x))
+    assert np.array_equal(loaded.predict_proba(x), trees.predict_proba(x))
+
+
+def test_gradient_boosting_grows_every_tree_it_is_asked_for_as_scikit_learn_does():
+    # Its own early stopping is off: the protocol's validation rows choose, as for the
+    # networks. The same arguments in scikit-learn give the same predictions.
+    x, y = _blobs()
+    ours = build_model("gradient_boosting", input_shape=(4,), num_outputs=3, max_iter=30,
+                       learning_rate=0.05, seed=0).fit(x, y)
+    assert ours.n_iter_ == 30
+    theirs = HistGradientBoostingClassifier(max_iter=30, learning_rate=0.05,
+                                            early_stopping=False).fit(x, y)
+    np.testing.assert_allclose(ours.predict_proba(x), theirs.predict_proba(x))
 
 
 class _Untrusted:

@@ -4,12 +4,14 @@ import csv
 
 import numpy as np
 import pytest
+from scipy.stats import pearsonr
 
 from snn.comparison import compare_methods
 from snn.config import load_config
 from snn.data.uci121 import load_uci121
 from snn.errors import ConfigError, DataError
-from snn.paper.uci import reproduce_uci, select_datasets
+from snn.paper.uci import comparison_tables, format_comparison, paper_agreement
+from snn.paper.uci import reproduce_uci, select_datasets, table_a11
 from snn.report import write_report
 from conftest import ROOT
 from snn.util.files import read_json
@@ -93,3 +95,43 @@ def test_every_uci_config_selects_within_the_fixed_folds(config):
     loaded = load_config(config)
     assert loaded.evaluation.protocol == "uci121" and loaded.sweep.nested
     assert loaded.data.validation_fraction == 0.15  # Appendix A4.1
+
+
+def test_table_a11_holds_the_papers_121_sets_75_small_and_46_large():
+    table = table_a11()
+    assert len(table) == 121
+    # Appendix A4.2: 75 sets with fewer than 1,000 rows, 46 with at least 1,000.
+    assert sum(entry["rows"] < 1000 for entry in table.values()) == 75
+    assert table["abalone"]["rows"] == 4177 and table["abalone"]["snn_mlp"] == 0.6657
+    assert table["trains"]["snn_mlp"] is None and table["trains"]["layernorm_mlp"] == 1.0
+
+
+def test_our_accuracies_are_set_beside_table_a11_with_their_correlation():
+    paper = table_a11()
+    sets = ["abalone", "iris", "seeds"]
+    offsets = [0.01, -0.02, 0.03]
+    ours = {name: paper[name]["snn_mlp"] + offset for name, offset in zip(sets, offsets)}
+    agreement = paper_agreement({"snn_mlp": ours}, paper)["snn_mlp"]
+    assert agreement["sets"] == 3
+    assert agreement["mean_absolute_difference"] == pytest.approx(0.02)
+    expected = pearsonr([ours[name] for name in sets], [paper[name]["snn_mlp"] for name in sets])
+    assert agreement["pearson"] == pytest.approx(expected.statistic)
+
+
+def test_reference_methods_are_ranked_with_the_snn_apart_from_the_networks():
+    scores = {"snn_mlp": {"abalone": 0.66, "iris": 0.97, "seeds": 0.9},
+              "msra_mlp": {"abalone": 0.64, "iris": 0.95, "seeds": 0.92},
+              "svm": {"abalone": 0.65, "iris": 0.98, "seeds": 0.8}}
+    tables = comparison_tables(scores)
+    assert {row["method"] for row in tables["comparison"]} == {"snn_mlp", "msra_mlp"}
+    assert {row["method"] for row in tables["references"]} == {"snn_mlp", "svm"}
+    # Abalone has 4,177 rows, iris 150 and seeds 210 (Table A11).
+    assert tables["by_size"]["large (N >= 1000)"]["datasets"] == ["abalone"]
+    assert tables["by_size"]["small (N < 1000)"]["datasets"] == ["iris", "seeds"]
+    small = tables["by_size"]["small (N < 1000)"]["comparison"]
+    assert {row["method"]: row["mean_rank"] for row in small} == {"snn_mlp": 1.5,
+                                                                  "msra_mlp": 1.5}
+    assert tables["per_set"]["iris"]["msra_mlp"] == [0.95, table_a11()["iris"]["msra_mlp"]]
+    text = "\n".join(format_comparison(tables))
+    assert "### The SNN against reference methods" in text and "| SVM |" in text
+    assert f"| iris | 150 | 0.9700 / {table_a11()['iris']['snn_mlp']:.4f} |" in text

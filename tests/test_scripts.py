@@ -15,14 +15,20 @@ def _script(name, *args, cwd, data):
 
 
 def test_reproduce_uci_prints_the_rank_table(shared_data, tmp_path):
-    result = _script("reproduce_uci.py", "--datasets", "trains,balloons", "--methods",
-                     "snn,msra", "--workers", "1", "--set",
+    # The medium preset, its grid and epochs cut further by --set (which comes last).
+    result = _script("reproduce_uci.py", "--medium", "--datasets", "trains,balloons",
+                     "--methods", "snn,msra", "--workers", "1", "--set",
                      "sweep.grid={model.depth: [1]}", "--set", "training.epochs=2",
                      "--out-dir", tmp_path / "uci", cwd=tmp_path, data=shared_data)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("--medium: the paper's protocol")
     assert "| SNN |" in result.stdout and "| MSRAinit |" in result.stdout
     assert "2 data sets, 2 methods" in result.stdout
-    assert (tmp_path / "uci" / "comparison.md").is_file()
+    comparison = (tmp_path / "uci" / "medium" / "comparison.md").read_text()
+    assert "| trains | 10 | " in comparison  # each set beside Table A11
+    config = (tmp_path / "uci" / "medium" / "balloons" / "snn_mlp" / "depth=1" /
+              "config.yaml").read_text()
+    assert "layer_form: rectangular" in config and "units: 256" in config
 
 
 def test_reproduce_uci_names_an_unknown_method_in_one_line(shared_data, tmp_path):

@@ -1,4 +1,5 @@
-"""The SNN paper's non-neural reference methods: support vector machines and random forests.
+"""Non-neural reference methods: the SNN paper's support vector machines and random
+forests, and gradient-boosted trees, what practitioners compare tabular networks with today.
 
 They are registered like the network builders (kind "reference"), so a config selects
 them with `model.name: svm` and trains them through the same data pipeline and evaluation
@@ -10,6 +11,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from scipy.special import expit, softmax
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.svm import SVC, SVR
 
@@ -20,9 +22,11 @@ from snn.schema import PositiveInt, Range
 
 Positive = Annotated[float, Range(0.0, low_open=True)]
 
-# The scikit-learn types inside a saved random forest that skops does not trust by default:
-# its trees' node arrays. Only files this package wrote are loaded with them trusted.
-TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+# The scikit-learn types inside a saved forest or boosted ensemble that skops does not
+# trust by default: their trees' node arrays. Only files this package wrote are loaded
+# with them trusted.
+TRUSTED_TYPES = ["sklearn.tree._tree.Tree",
+                 "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
 
 
 def _check_single_label(name, output_activation, num_outputs):
@@ -114,12 +118,60 @@ def random_forest(
 
 
 
+@MODELS.register(kind="reference")
+def gradient_boosting(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    learning_rate: Positive = 0.1,
+    max_iter: PositiveInt = 200,
+    max_leaf_nodes: Annotated[int, Range(2)] = 31,
+    min_samples_leaf: PositiveInt = 20,
+    l2_regularization: Annotated[float, Range(0.0)] = 0.0,
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """Gradient-boosted decision trees on binned features (scikit-learn's histogram
+    gradient boosting, the LightGBM algorithm), for classification or regression.
+
+    Its own early stopping is off: `max_iter` trees are grown, and the evaluation protocol's
+    validation rows choose among settings as for every other method.
+
+    Args:
+        input_shape: one example's shape (flattened for fitting).
+        num_outputs: number of classes (softmax), 1 (sigmoid) or targets (linear).
+        learning_rate: float > 0, the shrinkage of each tree's contribution.
+        max_iter: number of boosting iterations (trees per class).
+        max_leaf_nodes: the most leaves per tree.
+        min_samples_leaf: fewest training examples in a leaf.
+        l2_regularization: float >= 0, the L2 penalty on leaf values.
+        output_activation: "softmax", "sigmoid" (binary) or "linear" (regression).
+        seed: fixes the binning subsample (used for more than 200,000 rows).
+
+    Returns:
+        An unfitted scikit-learn estimator.
+
+    Raises:
+        ConfigError: multi-label data (sigmoid with more than one output).
+
+    Reference:
+        Ke et al., "LightGBM: A Highly Efficient Gradient Boosting Decision Tree", NeurIPS
+        2017; Grinsztajn et al., "Why do tree-based models still outperform deep learning
+        on typical tabular data?", NeurIPS 2022 (Datasets and Benchmarks).
+    """
+    _check_single_label("gradient_boosting", output_activation, num_outputs)
+    boosting = HistGradientBoostingRegressor if output_activation == "linear" else \
+        HistGradientBoostingClassifier
+    return boosting(learning_rate=learning_rate, max_iter=max_iter,
+                    max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
+                    l2_regularization=l2_regularization, early_stopping=False,
+                    random_state=seed)
+
 
 def predict_outputs(estimator, x, task, num_outputs):
     """What a network with the same head would output, from a fitted estimator.
 
     Args:
-        estimator: a fitted `svm` or `random_forest`.
+        estimator: a fitted `svm`, `random_forest` or `gradient_boosting`.
         x: float array (n, ...), flattened here.
         task: "multiclass", "binary" or "regression" (`snn.metrics.task_of`).
         num_outputs: the head's width (classes for "multiclass").

@@ -15,6 +15,7 @@ METHOD_NAMES = {
     "resnet_mlp": "ResNet",
     "svm": "SVM",
     "random_forest": "RandomForest",
+    "gradient_boosting": "GradientBoosting",
 }
 
 # Table 3: HTRU2, ROC AUC over 10 cross-validation folds, (mean, standard deviation).

@@ -14,11 +14,12 @@ Layout of the output directory: `<data set>/<method>/` (a sweep directory each),
 
 import csv
 import io
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from snn.comparison import compare_methods, complete_datasets
+from snn.comparison import MethodComparison, compare_methods, complete_datasets
 from snn.data import resolve_data_path
 from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
@@ -30,6 +31,11 @@ RESULTS = "results.csv"
 COMPARISON_JSON = "comparison.json"
 COMPARISON_MD = "comparison.md"
 REFERENCE = "snn_mlp"
+
+# Table A11's column for each network, by builder name.
+TABLE_A11_COLUMNS = {"snn_mlp": "SNN", "msra_mlp": "MS", "highway_mlp": "HW",
+                     "resnet_mlp": "ResNet", "batchnorm_mlp": "BN", "weightnorm_mlp": "WN",
+                     "layernorm_mlp": "LN"}
 
 
 def select_datasets(root, names=None, count=None, max_rows=None):
@@ -111,20 +117,155 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
                      "reason": None if accuracy is not None else _reason(result)})
     methods = list(dict.fromkeys(method for _, method, _, _ in planned))
     scores = {method: scores.get(method, {}) for method in methods}
-    compared = complete_datasets(scores)
     skipped = {row["dataset"]: f"{row['method']}: {row['reason']}" for row in rows
                if row["test_accuracy"] is None}
-    comparison = compare_methods(scores, REFERENCE) if compared else []
+    tables = comparison_tables(scores)
     _write_results(rows, out_dir / RESULTS)
-    write_json(out_dir / COMPARISON_JSON, {
-        "datasets": compared,
-        "skipped": skipped,
-        "comparison": [row.__dict__ for row in comparison],
-    })
+    write_json(out_dir / COMPARISON_JSON, {**tables, "skipped": skipped})
     write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
-        format_rank_table(comparison, len(compared)) + "\n"))
-    return {"scores": scores, "comparison": comparison, "datasets": compared,
-            "skipped": skipped}
+        "\n".join(format_comparison(tables)) + "\n"))
+    return {"scores": scores, "datasets": tables["datasets"], "skipped": skipped,
+            "comparison": [MethodComparison(**row) for row in tables["comparison"]],
+            "tables": tables}
+
+
+def comparison_tables(scores):
+    """Everything the comparison reports, as plain data (the content of comparison.json).
+
+    The paper's networks are ranked among themselves (Table 1, left), on all sets and
+    apart on the small (N < 1000) and large ones (Tables A12/A13); reference methods
+    (SVM, random forest, gradient boosting) are ranked with the SNN in a table of their
+    own; and each network's accuracy is set beside Table A11's.
+
+    Args:
+        scores: {builder name: {data set: test accuracy}}; must include `snn_mlp`.
+
+    Returns:
+        dict: "datasets" (the sets every network has a score for), "comparison" (the
+        networks' rank table, a list of `MethodComparison` fields), "by_size" ({group:
+        {"datasets", "comparison"}}), "references" (the SNN and the reference methods'
+        rank table, [] without reference methods), "paper" (`paper_agreement`) and
+        "per_set" ({data set: {"rows": N, builder: [ours, paper]}}).
+    """
+    networks = {method: by_set for method, by_set in scores.items()
+                if method in UCI_RANK_DIFFERENCE}
+    references = {method: by_set for method, by_set in scores.items()
+                  if method not in UCI_RANK_DIFFERENCE}
+    paper = table_a11()
+    compared = complete_datasets(networks)
+    groups = {"small (N < 1000)": [d for d in compared if paper[d]["rows"] < 1000],
+              "large (N >= 1000)": [d for d in compared if paper[d]["rows"] >= 1000]}
+    return {
+        "datasets": compared,
+        "comparison": _ranks(networks, compared),
+        "by_size": {name: {"datasets": sets, "comparison": _ranks(networks, sets)}
+                    for name, sets in groups.items()},
+        "references": _ranks({REFERENCE: scores[REFERENCE], **references},
+                             complete_datasets({REFERENCE: scores[REFERENCE],
+                                                **references})) if references else [],
+        "paper": paper_agreement(networks, paper),
+        "per_set": {name: {"rows": paper[name]["rows"],
+                           **{method: [networks[method][name], paper[name][method]]
+                              for method in networks}} for name in compared},
+    }
+
+
+def _ranks(scores, datasets):
+    """`compare_methods` on `datasets` only, as dicts; [] without a set or second method."""
+    if not datasets or len(scores) < 2:
+        return []
+    subset = {method: {name: by_set[name] for name in datasets}
+              for method, by_set in scores.items()}
+    return [row.__dict__ for row in compare_methods(subset, REFERENCE)]
+
+
+def table_a11():
+    """Table A11 of the SNN paper: each network's test accuracy on each UCI set.
+
+    Returns:
+        {data set: {"rows": N, "features": M, builder name: accuracy or None}}; None where
+        the table prints NA.
+
+    Reference:
+        Klambauer et al. 2017, arXiv:1706.02515v5, Table A11 (`snn/paper/table_a11.csv`,
+        copied from the transcription in ../shared/paper).
+    """
+    text = resources.files("snn.paper").joinpath("table_a11.csv").read_text()
+    table = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        table[row["dataset"]] = {"rows": int(row["N"]), "features": int(row["M"]), **{
+            builder: None if row[column] == "NA" else float(row[column])
+            for builder, column in TABLE_A11_COLUMNS.items()}}
+    return table
+
+
+def paper_agreement(scores, paper):
+    """How close each network's accuracies are to Table A11's, over the sets both have.
+
+    Args:
+        scores: {builder name: {data set: our test accuracy}}.
+        paper: `table_a11()`.
+
+    Returns:
+        {builder name: {"sets": n, "pearson": correlation of ours with the paper's (None
+        for fewer than 3 sets or a constant column), "mean_absolute_difference": mean of
+        |ours - paper|}}.
+    """
+    agreement = {}
+    for method, by_set in scores.items():
+        pairs = np.array([(ours, paper[name][method]) for name, ours in by_set.items()
+                          if name in paper and paper[name][method] is not None])
+        if not len(pairs):
+            continue
+        constant = len(pairs) < 3 or np.ptp(pairs[:, 0]) == 0 or np.ptp(pairs[:, 1]) == 0
+        agreement[method] = {
+            "sets": len(pairs),
+            "pearson": None if constant else float(np.corrcoef(pairs.T)[0, 1]),
+            "mean_absolute_difference": float(np.abs(pairs[:, 0] - pairs[:, 1]).mean())}
+    return agreement
+
+
+def format_comparison(tables, per_set=True):
+    """`comparison_tables`' content as Markdown lines (comparison.md and the report).
+
+    Args:
+        tables: dict from `comparison_tables` (or read back from comparison.json).
+        per_set: bool, end with the table of every set's accuracies.
+
+    Returns:
+        list of str.
+    """
+    def rows(data):
+        return [MethodComparison(**row) for row in data]
+
+    lines = [format_rank_table(rows(tables["comparison"]), len(tables["datasets"])), ""]
+    for group, part in tables["by_size"].items():
+        if part["comparison"]:
+            lines += [f"### {group[0].upper()}{group[1:]}: {len(part['datasets'])} sets", "",
+                      format_rank_table(rows(part["comparison"]), len(part["datasets"])), ""]
+    if tables["references"]:
+        lines += ["### The SNN against reference methods (not in the paper's 7-network "
+                  "table)", "", format_rank_table(rows(tables["references"]),
+                                                  len(tables["datasets"])), ""]
+    lines += ["### Against Table A11, set by set", "",
+              "| method | sets | correlation (Pearson) | mean absolute difference |",
+              "|---|---:|---:|---:|"]
+    for method, agreement in tables["paper"].items():
+        r = agreement["pearson"]
+        lines.append(f"| {METHOD_NAMES.get(method, method)} | {agreement['sets']} | "
+                     f"{'' if r is None else f'{r:.3f}'} | "
+                     f"{agreement['mean_absolute_difference']:.4f} |")
+    methods = list(tables["paper"])
+    if not per_set:
+        return lines
+    lines += ["", "| data set | N | " + " | ".join(
+        f"{METHOD_NAMES.get(m, m)}: ours / paper" for m in methods) + " |",
+        "|---|---:|" + "---:|" * len(methods)]
+    for name, entry in tables["per_set"].items():
+        cells = [f"{entry[m][0]:.4f} / " + ("NA" if entry[m][1] is None
+                                            else f"{entry[m][1]:.4f}") for m in methods]
+        lines.append(f"| {name} | {entry['rows']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _selected(result):
