@@ -34,6 +34,9 @@ def test_early_stopping_state_round_trips_and_restores_the_best_weights():
     stopping.restore_best(model)
     for weight, value in zip(model.get_weights(), arrays):
         np.testing.assert_array_equal(weight, value)
+    # A checkpoint written before smoothing existed resumes with an empty window.
+    stopping.set_state({key: saved[key] for key in saved if key != "window"}, best)
+    assert stopping.window == []
 
 
 # Validation accuracies of seven epochs: the raw best is epoch 2 (0.9); averaged over the

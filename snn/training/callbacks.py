@@ -101,5 +101,5 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         """Restore what `get_state` returned."""
         self.wait, self.best = state["wait"], state["best"]
         self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
-        self.window = state["window"]
+        self.window = state.get("window", [])  # absent in checkpoints before smoothing
         self.best_weights = arrays or None
