@@ -22,7 +22,8 @@ def reproduce(args):
     from snn.report import paper_numbers
 
     report, table = reproduce_table(CONFIG, args.out_dir, paper_numbers(
-        "Table 3 (HTRU2)", "auc", HTRU2_AUC), args.overrides, args.workers)
+        "Table 3 (HTRU2)", "auc", HTRU2_AUC), args.overrides, args.workers, args.executor,
+        args.address)
     print("\n" + "\n".join(table) + f"\n\nReport: {report}")
     return 0
 

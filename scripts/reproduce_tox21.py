@@ -34,7 +34,7 @@ def reproduce(args):
     out_dir = args.out_dir / "quick" if args.quick else args.out_dir
     report, table = reproduce_table(CONFIG, out_dir, paper,
                                     (QUICK if args.quick else []) + args.overrides,
-                                    args.workers)
+                                    args.workers, args.executor, args.address)
     print("\n" + "\n".join(table) + f"\n\nReport: {report}")
     return 0
 

@@ -21,8 +21,8 @@ validation half holds about half of every fold's test rows.
 4-point grid (depth 2 or 8, learning rate 0.01 or 0.1; the SNN with alpha dropout 0.05) and
 30 epochs, on sets of at most 5,000 rows. --medium keeps the paper's protocol and every
 depth of its grids but cuts the rest (learning rate 0.01 or 0.1, 256 units, rectangular
-layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 10
-sets of at most 2,000 rows. The reference methods keep their small grids under both.
+layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 6
+sets of at most 1,000 rows. The reference methods keep their small grids under both.
 Without either, every method runs the paper's full grid (927 network settings per set).
 --datasets N takes N complete sets evenly spaced by size, or a comma-separated list of
 names; --methods must include snn, the reference of the Wilcoxon tests.
@@ -59,12 +59,12 @@ PRESETS = {
         epochs=30, datasets=None, max_rows=5000),
     "medium": Preset(
         "--medium: the paper's protocol (nested selection, 100 epochs, smoothed epoch "
-        "choice, tie rules) on 10 sets of at most 2,000 rows, with a reduced grid: every "
+        "choice, tie rules) on 6 sets of at most 1,000 rows, with a reduced grid: every "
         "depth, learning rates 0.01 and 0.1, 256 units, rectangular layers, each "
         "network's dropout fixed (SNN: alpha dropout 0.05; the others none)",
         {"*": f"{{model.depth: {DEPTHS}, training.learning_rate: [0.01, 0.1]}}",
          "resnet": f"{{model.depth: {RESNET_BLOCKS}, training.learning_rate: [0.01, 0.1]}}"},
-        epochs=None, datasets=10, max_rows=2000),
+        epochs=None, datasets=6, max_rows=1000),
 }
 
 
@@ -94,7 +94,8 @@ def reproduce(args):
     print(f"{len(datasets)} data sets x {len(configs)} methods into {out_dir}: "
           f"{', '.join(datasets)}", flush=True)
     methods = [(path, _preset_overrides(preset, path) + args.overrides) for path in configs]
-    result = reproduce_uci(methods, datasets, out_dir, args.workers)
+    result = reproduce_uci(methods, datasets, out_dir, args.workers,
+                           executor=args.executor, address=args.address)
     for dataset, reason in result["skipped"].items():
         print(f"skipped {dataset}: {reason}")
     print()
@@ -125,7 +126,7 @@ if __name__ == "__main__":
                        "at most 5,000 rows (in OUT_DIR/quick)")
     sizes.add_argument("--medium", dest="preset", action="store_const", const="medium",
                        help="the paper's protocol with a reduced grid (every depth, two "
-                       "learning rates) on 10 sets of at most 2,000 rows (in "
+                       "learning rates) on 6 sets of at most 1,000 rows (in "
                        "OUT_DIR/medium)")
     parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
                         "a comma-separated list of set names (default: all complete sets)")

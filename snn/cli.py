@@ -79,13 +79,18 @@ def reproduction_parser(doc, out_dir):
         out_dir: Path, the default of `--out-dir`.
 
     Returns:
-        argparse.ArgumentParser with --out-dir, --workers, --set and --debug.
+        argparse.ArgumentParser with --out-dir, --workers, --executor, --address, --set
+        and --debug.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=out_dir,
                         help=f"output directory (default: {out_dir})")
     parser.add_argument("--workers", type=int, default=None,
                         help="parallel worker processes (default: one per CPU core)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="local worker processes (default) or tasks on a Ray cluster, "
+                        "as for snn sweep")
+    parser.add_argument("--address", help="with --executor ray: the Ray cluster (e.g. auto)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override applied to every run")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")

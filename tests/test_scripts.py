@@ -31,6 +31,17 @@ def test_reproduce_uci_prints_the_rank_table(shared_data, tmp_path):
     assert "layer_form: rectangular" in config and "units: 256" in config
 
 
+def test_reproduce_uci_passes_the_ray_options_to_its_sweeps(shared_data, tmp_path):
+    # An address without the Ray executor is refused where the sweeps start, in one line.
+    result = _script("reproduce_uci.py", "--datasets", "iris", "--methods", "snn",
+                     "--address", "auto", "--out-dir", tmp_path / "uci", cwd=tmp_path,
+                     data=shared_data)
+    assert result.returncode == 2
+    assert result.stderr == ("snn: error: --address: got 'auto'; it names a Ray cluster, "
+                             "so it needs --executor ray\n")
+    assert not (tmp_path / "uci").exists()
+
+
 def test_reproduce_uci_names_an_unknown_method_in_one_line(shared_data, tmp_path):
     result = _script("reproduce_uci.py", "--methods", "snn,svn", cwd=tmp_path,
                      data=shared_data)

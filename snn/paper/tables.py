@@ -5,7 +5,8 @@ from snn.sweeps import plan_sweep, run_sweep
 from snn.util.files import write_json
 
 
-def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
+def reproduce_table(config, out_dir, paper, overrides=(), workers=None, executor="local",
+                    address=None):
     """Run a paper table's sweep and put the paper's numbers beside ours.
 
     Args:
@@ -14,6 +15,7 @@ def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
         paper: `snn.report.paper_numbers(...)` of the table.
         overrides: "key=value" strings applied to every run.
         workers: parallel worker processes (default: one per CPU core).
+        executor, address: where the runs train, as for `snn.sweeps.run_sweep`.
 
     Returns:
         (Path of report.md, list of str: the comparison table's lines).
@@ -22,6 +24,7 @@ def reproduce_table(config, out_dir, paper, overrides=(), workers=None):
         ConfigError: the config or an override is invalid.
         TrainingError: no run completed.
     """
-    result = run_sweep(plan_sweep(config, overrides), out_dir, workers)
+    result = run_sweep(plan_sweep(config, overrides), out_dir, workers, executor=executor,
+                       address=address)
     write_json(result.sweep_dir / PAPER, paper)
     return write_report(result.sweep_dir), paper_table(result.sweep_dir)

@@ -74,7 +74,8 @@ def select_datasets(root, names=None, count=None, max_rows=None):
     return [complete[i].name for i in picks]
 
 
-def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
+def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor="local",
+                  address=None):
     """Run every method's sweep on every data set, then rank the methods.
 
     Args:
@@ -86,6 +87,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
         out_dir: str or Path of the output directory.
         workers: parallel worker processes (default: one per CPU core).
         verbose: 1 prints one line per finished run.
+        executor, address: where the runs train, as for `snn.sweeps.run_sweeps`.
 
     Returns:
         dict: "scores" {method: {data set: test accuracy}}, "comparison" (list of
@@ -106,7 +108,8 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1):
     if REFERENCE not in {method for _, method, _, _ in planned}:
         raise ConfigError(f"methods: none is {REFERENCE}, the reference every other method "
                           "is tested against; add the SNN config")
-    results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose)
+    results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose,
+                         executor, address)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):
         accuracy = result.estimate and result.estimate["accuracy"]
