@@ -160,6 +160,8 @@ def test_early_stopping_restores_the_best_epoch(tmp_path):
     history = np.genfromtxt(tmp_path / "run" / "history.csv", delimiter=",", names=True)
     assert metrics["epochs_run"] == len(history) < 40
     assert metrics["validation"]["loss"] == pytest.approx(history["val_loss"].min(), rel=1e-4)
+    # The kept epoch, from 1: the first with the least validation loss.
+    assert metrics["folds"][0]["best_epoch"] == np.argmin(history["val_loss"]) + 1
 
 
 def test_an_early_stopping_monitor_that_is_never_logged_is_refused(tmp_path):
