@@ -22,6 +22,7 @@ import numpy as np
 import yaml
 
 from snn import runs
+from snn.config import SweepConfig
 from snn.errors import RunDirError
 from snn.paper.results import METHOD_NAMES
 from snn.util.plotting import pyplot, save_figure
@@ -128,11 +129,9 @@ def _sweep_report(directory):
     rows = _read_csv(directory / "sweep.csv")
     summary = (read_json(directory / "sweep.json")
                if (directory / "sweep.json").is_file() else None)
-    sweep = yaml.safe_load((directory / "sweep.yaml").read_text())["sweep"]
-    select = sweep["select"] if isinstance(sweep["select"], str) else sweep["select"][0]
-    _, metric, direction = select.split()
-    grids = sweep["grid"] if isinstance(sweep["grid"], list) else [sweep["grid"]]
-    keys = list(dict.fromkeys(key for grid in grids for key in grid))
+    sweep = SweepConfig(**yaml.safe_load((directory / "sweep.yaml").read_text())["sweep"])
+    metric, direction = sweep.selection
+    keys = sweep.keys
     column = f"validation_{metric}"
     done = [row for row in rows if row["status"] == "completed"]
     done.sort(key=lambda row: float(row[column]) * (1 if direction == "min" else -1))
@@ -140,9 +139,8 @@ def _sweep_report(directory):
              f"{len(rows)} runs: {len(done)} completed, "
              f"{sum(row['status'] == 'failed' for row in rows)} failed, "
              f"{sum(row['status'] == 'pending' for row in rows)} not run yet. "
-             f"Selection: {select}" + "".join(f", then {tie}" for tie in
-                                                 ([] if select == sweep["select"]
-                                                  else sweep["select"][1:])) + ".", ""]
+             f"Selection: validation {metric} {direction}" + "".join(
+                 f", then {key} {order}" for key, order in sweep.ties) + ".", ""]
     if summary is None:
         lines += ["**The sweep has not finished** (no sweep.json).", ""]
     elif summary["selected"] is not None:

@@ -123,6 +123,25 @@ def apply_overrides(raw, overrides):
     return keys
 
 
+def get_key(raw, key, default=None):
+    """The value at a dotted key of a nested mapping.
+
+    Args:
+        raw: dict, e.g. the parsed YAML or `to_dict` of a config.
+        key: str, e.g. "training.learning_rate".
+        default: what to return where a part of the path is missing.
+
+    Returns:
+        The value, or `default`.
+    """
+    node = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 def set_key(raw, key, value, source):
     """Set a dotted key in a raw config mapping, in place, creating sections on the way.
 

@@ -16,7 +16,7 @@ model.dropout_rate max]` (Klambauer et al. 2017, arXiv:1706.02515v5, Appendix A4
 import dataclasses
 import math
 
-from snn.config import to_dict
+from snn.config import get_key, to_dict
 from snn.metrics import summarize
 
 
@@ -101,17 +101,10 @@ def _best(sweep, candidates):
     best = pick(value for _, value in candidates)
     tied = [(run, value) for run, value in candidates if value == best]
     for key, order in sweep.config.sweep.ties:
-        values = [_setting(run.config, key) for run, _ in tied]
+        values = [get_key(to_dict(run.config), key) for run, _ in tied]
         if not all(isinstance(value, (int, float)) for value in values):
             continue  # not a number in every run (a list of widths, say): no order
         target = (min if order == "min" else max)(values)
         tied = [item for item, value in zip(tied, values) if value == target]
     run, value = tied[0]
     return Choice(run, value)
-
-
-def _setting(config, key):
-    node = to_dict(config)
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from snn import runs
 from snn.config import ExperimentConfig, load_config, parse_config, read_config, set_key
-from snn.config import apply_overrides, save_config, to_dict
+from snn.config import apply_overrides, get_key, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.sweeps.executors import LocalWorkers, RayWorkers
 from snn.sweeps.outcome import RunOutcome
@@ -184,12 +184,10 @@ def _paths(mapping, prefix=""):
 
 
 def _has_path(mapping, key):
-    node = mapping
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return get_key(mapping, key, _MISSING) is not _MISSING
+
+
+_MISSING = object()
 
 
 def _check_selection(base, path):
@@ -378,10 +376,10 @@ def _summarize(sweep, sweep_dir, outcomes, choice, final):
         "failed": statuses.count("failed"),
         "final": final and {"status": final.status, "reason": final.reason,
                             "metrics": final.metrics},
-        "folds": folds and [choice and {"selected": choice.run.name,
-                                        "settings": choice.run.settings,
-                                        "value": choice.value, "test": choice.test}
-                            for choice in folds],
+        "folds": folds and [fold and {"selected": fold.run.name,
+                                      "settings": fold.run.settings,
+                                      "value": fold.value, "test": fold.test}
+                            for fold in folds],
         "test": result.estimate if folds else None,
     })
     return result
