@@ -27,7 +27,7 @@ def reproduce(args):
     from snn.paper.results import TOX21_AUC, TOX21_DEPTHS
     from snn.report import paper_numbers
 
-    values = {method: [None if auc is None else auc / 100 for auc in row]  # paper: x 100
+    values = {method: [None if cell is None else cell[0] / 100 for cell in row]  # x 100
               for method, row in TOX21_AUC.items()}
     paper = paper_numbers("Table 2 (Tox21)", "auc", values, by="model.depth",
                           columns=TOX21_DEPTHS)

@@ -1,7 +1,7 @@
 """The mathematics of self-normalization: the SELU moment mapping and its fixed points.
 
 Pure NumPy/SciPy (no Keras), following Klambauer et al., "Self-Normalizing Neural Networks",
-NeurIPS 2017 (arXiv:1706.02515), Section 3 and Appendix A3. Notation of the paper:
+NeurIPS 2017 (arXiv:1706.02515), Section 3 and Appendix A1. Notation of the paper:
 
 - `mu`, `nu`: mean and variance of the activations x_i entering a layer;
 - `omega`, `tau`: the sum and the sum of squares of a unit's incoming weights,
@@ -37,8 +37,9 @@ def _check_positive(name, value):
 def moment_map(mu, nu, omega=0.0, tau=1.0, alpha=ALPHA, scale=SCALE):
     """Mean and variance of a SELU layer's activations, given those of its inputs.
 
-    The closed-form mapping g: (mu, nu) -> (mu_new, nu_new) of the paper, eqs. (4) and (5)
-    (with eq. (5) giving the second moment xi, and nu_new = xi - mu_new**2), written with erfc.
+    The closed-form mapping g: (mu, nu) -> (mu_new, nu_new) of the paper, eqs. (4) and (5),
+    written with erfc; eq. (5) gives nu_new itself, computed here as the second moment
+    (Appendix A1, eq. (13)) minus mu_new**2.
     Complex arguments are accepted, so that `jacobian` can use complex-step derivatives.
 
     Args:
@@ -56,7 +57,7 @@ def moment_map(mu, nu, omega=0.0, tau=1.0, alpha=ALPHA, scale=SCALE):
         ValueError: `nu` or `tau` is not > 0.
 
     Reference:
-        Klambauer et al. 2017, Section 3, eqs. (4)-(5); Appendix A3, eqs. (12)-(13).
+        Klambauer et al. 2017, Section 3, eqs. (4)-(5); Appendix A1, eqs. (11)-(13).
     """
     _check_positive("nu", nu)
     _check_positive("tau", tau)
@@ -120,7 +121,7 @@ def selu_parameters(mean=0.0, variance=1.0, omega=0.0, tau=1.0):
     at (mean, variance). The reference repository's `getSELUparameters` notebook instead
     assumes the pre-activation already has the target mean (omega = 1, tau = 1); for
     (-0.1, 2.0) it gives alpha = 1.97690219542, scale = 1.07385123962, and a
-    LeCun-initialized network with those constants settles near (0.02, 2.25), not at
+    LeCun-initialized network with those constants settles near (0.016, 2.22), not at
     (-0.1, 2.0). Use `omega=1.0` to reproduce the notebook; for (0, 1) both agree, since
     mean * omega = 0 either way.
 
@@ -183,8 +184,9 @@ def alpha_dropout_affine(rate, mean=0.0, variance=1.0, alpha=ALPHA, scale=SCALE)
         ValueError: `rate` is outside [0, 1) or `variance` is not > 0.
 
     Reference:
-        Klambauer et al. 2017, Section 3, "New Dropout Technique" (alpha dropout), and
-        Appendix A5 for general (mean, variance).
+        Klambauer et al. 2017, Section 3, "New Dropout Technique", which gives (a, b) for
+        the fixed point (0, 1); the general (mean, variance) form solves the same two
+        moment conditions (Appendix A5 gives only the SELU constants alpha_02, lambda_02).
     """
     if not 0 <= rate < 1:
         raise ValueError(f"rate: got {rate}; expected a number in [0, 1)")

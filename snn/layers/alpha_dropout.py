@@ -33,7 +33,8 @@ class FixedPointAlphaDropout(keras.layers.Layer):
         ValueError: `rate` is outside [0, 1) or `variance` is not > 0.
 
     Reference:
-        Klambauer et al. 2017, Section 3, "New Dropout Technique", and Appendix A5.
+        Klambauer et al. 2017, Section 3, "New Dropout Technique" ((a, b) for the fixed
+        point (0, 1); the general form solves the same moment conditions).
     """
 
     def __init__(self, rate, mean=0.0, variance=1.0, alpha=ALPHA, scale=SCALE,
