@@ -3,7 +3,9 @@
 - `holdout`: one stratified train / validation / test split by `data.validation_fraction`
   and `data.test_fraction`.
 - `kfold`: `evaluation.folds` stratified folds; each fold is the test set once, and
-  `data.validation_fraction` of the remaining rows is held out for early stopping.
+  `data.validation_fraction` of the remaining rows is held out for early stopping and
+  selection; or, with `evaluation.validation: previous_fold`, the fold before it (the last
+  fold for the first), as in the SNN paper's nested cross-validation on HTRU2 (A4.4).
 - `uci121`: the 4 fixed folds of a UCI-121 set (`conxuntos_kfold.dat`), or the first
   `evaluation.folds` of them; the validation rows for early stopping and model selection
   come from each fold's training rows (`data.validation_fraction`, stratified), so a
@@ -65,6 +67,12 @@ def fold_indices(config, dataset):
             return [{"train": np.sort(train), "validation": np.sort(validation),
                      "test": np.sort(validation)}]
         pairs = predefined.folds[:config.evaluation.folds]
+    if config.evaluation.validation == "previous_fold":
+        tests = [np.sort(test) for _, test in pairs]
+        count = len(tests)
+        return [{"train": np.sort(np.concatenate([rows for j, rows in enumerate(tests)
+                                                  if j not in (i, (i - 1) % count)])),
+                 "validation": tests[i - 1], "test": tests[i]} for i in range(count)]
     folds = []
     for rest, test in pairs:
         train, validation = _validation_split(np.asarray(rest), data.validation_fraction, seed,

@@ -44,3 +44,16 @@ def test_each_worker_feeds_its_own_equal_part_of_every_batch():
         np.testing.assert_array_equal(np.concatenate(halves), whole[step][0])
     resumed = parts[1].starting_at(epoch=1, step=1)
     np.testing.assert_array_equal(resumed[0][0], parts[1][4][0])
+
+
+def test_cut_to_a_multiple_of_the_batch_size_every_step_is_a_full_batch():
+    # What `training.drop_remainder` asks of the trainer: 10 rows in batches of 4 make two
+    # full steps an epoch, each epoch leaving out the 2 rows its shuffle puts last.
+    x = np.arange(10)
+    batches = EpochBatches(x, x, batch_size=4, seed=0, multiple_of=4)
+    assert batches.steps_per_epoch == 2
+    for epoch in range(3):
+        seen = [batches[2 * epoch + step][0] for step in range(2)]
+        assert [len(rows) for rows in seen] == [4, 4]
+        order = np.random.default_rng([0, epoch]).permutation(10)
+        assert np.array_equal(np.concatenate(seen), order[:8])

@@ -10,8 +10,8 @@ from snn.errors import ConfigError
 from snn.evaluation import fold_indices
 
 
-def _config(protocol, folds=None):
-    evaluation = {"protocol": protocol} | ({"folds": folds} if folds else {})
+def _config(protocol, folds=None, **evaluation):
+    evaluation = {"protocol": protocol, **evaluation} | ({"folds": folds} if folds else {})
     return parse_config({"name": "t", "evaluation": evaluation,
                          "data": {"validation_fraction": 0.2}})
 
@@ -33,6 +33,26 @@ def test_kfold_tests_every_row_exactly_once_and_keeps_class_proportions():
         parts = [set(fold[s]) for s in ("train", "validation", "test")]
         assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
         assert len(set.union(*parts)) == 100
+
+
+def test_previous_fold_validation_takes_fold_m_minus_1_and_trains_on_the_other_eight():
+    folds = fold_indices(_config("kfold", 10, validation="previous_fold"), _dataset())
+    tests = [set(fold["test"]) for fold in folds]
+    assert sorted(np.concatenate([fold["test"] for fold in folds])) == list(range(100))
+    for m, fold in enumerate(folds):
+        # A4.4: fold M tests, fold M-1 validates, fold 10 when M is 1.
+        assert set(fold["validation"]) == tests[m - 1 if m else 9]
+        assert set(fold["train"]) == set(range(100)) - tests[m] - tests[m - 1]
+        assert len(fold["train"]) == 80 and np.mean(fold["train"] >= 80) == 0.2
+
+
+def test_previous_fold_validation_needs_kfold_and_three_folds():
+    with pytest.raises(ConfigError, match="evaluation.validation: got 'previous_fold', but "
+                                          "protocol 'holdout' has no folds"):
+        _config("holdout", validation="previous_fold")
+    with pytest.raises(ConfigError, match="evaluation.folds: got 2; validation: "
+                                          "previous_fold needs 3 or more"):
+        _config("kfold", 2, validation="previous_fold")
 
 
 def test_uci121_uses_the_fixed_folds_and_selection_split():

@@ -32,15 +32,57 @@ def test_binary_svm_outputs_are_the_logistic_of_its_decision_function():
     assert np.array_equal((outputs[:, 0] >= 0.5).astype(int), svm.predict(x))
 
 
-@pytest.mark.parametrize("name", ["svm", "random_forest", "gradient_boosting"])
+@pytest.mark.parametrize("name", ["svm", "random_forest", "gradient_boosting", "naive_bayes",
+                                  "decision_tree"])
 def test_a_class_missing_from_training_scores_zero_in_its_column(name):
     x, y = _blobs(classes=3)
     model = build_model(name, input_shape=(4,), num_outputs=4, seed=0)
     model.fit(x, y)  # classes 0, 1, 2 only; the head has 4
     outputs = predict_outputs(model, x, "multiclass", 4)
     assert outputs.shape == (90, 4) and np.all(outputs[:, 3] == 0)
-    np.testing.assert_allclose(outputs.sum(axis=1), 1.0)
+    np.testing.assert_allclose(outputs.sum(axis=1), 1.0, rtol=1e-6)  # float32 inputs
     assert np.mean(outputs.argmax(axis=1) == model.predict(x)) > 0.95
+
+
+def test_naive_bayes_scores_are_the_posterior_of_per_class_normal_densities():
+    # Bayes' rule by hand: class prior times the product of per-feature normal densities
+    # with each class's mean and (biased) variance, normalized over the classes.
+    from scipy.stats import norm
+
+    x, y = _blobs(classes=3)
+    model = build_model("naive_bayes", input_shape=(4,), num_outputs=3, var_smoothing=0.0)
+    outputs = predict_outputs(model.fit(x, y), x, "multiclass", 3)
+    joint = np.stack([np.mean(y == c) * norm.pdf(x, x[y == c].mean(0),
+                                                  x[y == c].std(0)).prod(axis=1)
+                      for c in range(3)], axis=1)
+    np.testing.assert_allclose(outputs, joint / joint.sum(axis=1, keepdims=True), rtol=1e-5)
+
+
+def test_naive_bayes_refuses_regression():
+    with pytest.raises(ConfigError, match="naive_bayes classifies"):
+        build_model("naive_bayes", input_shape=(4,), num_outputs=1,
+                    output_activation="linear")
+
+
+def test_the_decision_trees_first_split_maximizes_information_gain():
+    # Feature 0 agrees with the class on about 90% of the rows, feature 1 on about 70%:
+    # the information gain computed here (entropy, C4.5's criterion) is larger for
+    # feature 0, so the root splits on it; the root's impurity is the labels' entropy.
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 100)
+    x = np.stack([np.where(rng.random(200) < 0.9, y, 1 - y),
+                  np.where(rng.random(200) < 0.7, y, 1 - y)], axis=1).astype("float32")
+
+    def entropy(labels):
+        p = np.bincount(labels, minlength=2) / len(labels)
+        return -sum(q * np.log2(q) for q in p if q > 0)
+
+    gains = [entropy(y) - sum(np.mean(x[:, f] == v) * entropy(y[x[:, f] == v])
+                              for v in (0, 1)) for f in (0, 1)]
+    tree = build_model("decision_tree", input_shape=(2,), num_outputs=2, max_depth=1,
+                       seed=0).fit(x, y)
+    assert tree.tree_.feature[0] == int(np.argmax(gains)) == 0
+    np.testing.assert_allclose(tree.tree_.impurity[0], entropy(y))  # in bits
 
 
 def test_multi_label_data_is_refused():
@@ -71,7 +113,8 @@ def test_an_svm_trains_through_a_config_and_matches_scikit_learn(tmp_path):
 
 
 @pytest.mark.parametrize("name, arguments", [("random_forest", {"n_estimators": 10}),
-                                             ("gradient_boosting", {"max_iter": 10})])
+                                             ("gradient_boosting", {"max_iter": 10}),
+                                             ("decision_tree", {}), ("naive_bayes", {})])
 def test_a_tree_ensemble_reloads_with_identical_predictions(tmp_path, name, arguments):
     x, y = _blobs()
     trees = build_model(name, input_shape=(4,), num_outputs=3, seed=0, **arguments).fit(x, y)

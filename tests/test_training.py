@@ -1,5 +1,6 @@
 """The trainer: complete run directories, reproducible evaluation, nothing left on errors."""
 
+import csv
 import json
 import logging
 import signal
@@ -38,6 +39,29 @@ def _config(**sections):
         merged = {**raw.get(section, {}), **values}
         raw[section] = {key: value for key, value in merged.items() if value is not REMOVE}
     return parse_config(raw)
+
+
+def test_train_set_loss_is_the_saved_models_loss_on_every_training_row(tmp_path):
+    # No early stopping: the model saved is the last epoch's. Its log loss on the run's
+    # training rows, recomputed here with scikit-learn, is that epoch's train_set_loss;
+    # Keras' own training loss (a mean over the epoch's steps, with alpha dropout) is not.
+    from sklearn.datasets import load_iris
+    from sklearn.metrics import log_loss
+
+    from snn.data import Standardization
+
+    run = tmp_path / "run"
+    train(_config(training={"early_stopping": None, "train_set_loss": True}), run, verbose=0)
+    with open(run / "history.csv") as handle:
+        history = list(csv.DictReader(handle))
+    assert len(history) == 3 and all(float(row["train_set_loss"]) > 0 for row in history)
+    x, y = load_iris(return_X_y=True)
+    rows = np.load(run / "splits.npz")["train"]
+    inputs = Standardization.load(run / "standardization.npz").apply(x[rows].astype("float32"))
+    outputs = keras.saving.load_model(run / "model.keras").predict(inputs, verbose=0)
+    expected = log_loss(y[rows], outputs, labels=[0, 1, 2])
+    assert float(history[-1]["train_set_loss"]) == pytest.approx(expected, rel=1e-4)
+    assert float(history[-1]["loss"]) != pytest.approx(expected, rel=1e-3)
 
 
 def test_train_writes_a_complete_run_and_evaluate_reproduces_it(tmp_path):

@@ -141,8 +141,13 @@ class TrainingConfig:
         optimizer: a Keras optimizer name.
         learning_rate: step size, > 0.
         batch_size: examples per gradient step.
+        drop_remainder: leave out each epoch's last, partial batch (other rows each epoch,
+            as the shuffle falls), so every step sees `batch_size` examples.
         epochs: maximum number of passes over the training split.
         early_stopping: null to train all `epochs`.
+        train_set_loss: also log `train_set_loss`, the loss of the whole training set
+            with each epoch's final weights (inference mode; `history.csv`), which
+            early stopping may monitor (`snn.training.callbacks.TrainingSetLoss`).
         loss: a Keras loss name; null derives it from the output activation.
         metrics: Keras metric names; null derives them from the output activation.
         device: "auto" (a GPU when one is visible), "cpu" or "gpu".
@@ -178,9 +183,11 @@ class TrainingConfig:
     optimizer: Optimizer = "sgd"
     learning_rate: Annotated[float, Range(0.0, low_open=True)] = 0.01
     batch_size: PositiveInt = 64
+    drop_remainder: bool = False
     epochs: PositiveInt = 100
     early_stopping: EarlyStoppingConfig | None = dataclasses.field(
         default_factory=EarlyStoppingConfig)
+    train_set_loss: bool = False
     loss: str | None = None
     metrics: list[str] | None = None
     device: Literal["auto", "cpu", "gpu"] = "auto"
@@ -223,10 +230,15 @@ class EvaluationConfig:
             half holds about half of every fold's test rows: never for a final estimate).
         folds: for "kfold", the number of folds (default 10); for "uci121", the first
             `folds` of the 4 fixed folds (default 4; the SNN paper reports one).
+        validation: where each fold's validation rows (early stopping, nested selection)
+            come from: "split", `data.validation_fraction` of its training rows; or, for
+            "kfold", "previous_fold": fold M-1 validates when fold M tests (fold 1: the
+            last fold), and the other folds train (the SNN paper's HTRU2 protocol, A4.4).
     """
 
     protocol: Literal["holdout", "kfold", "uci121", "uci121_leaky_selection"] = "holdout"
     folds: Annotated[int, Range(1)] | None = None
+    validation: Literal["split", "previous_fold"] = "split"
 
     def __post_init__(self):
         allowed = {"kfold": range(2, 2**31), "uci121": range(1, 5)}.get(self.protocol)
@@ -238,6 +250,15 @@ class EvaluationConfig:
             expected = "2 or more" if self.protocol == "kfold" else "1 to 4"
             raise ConfigError(f"evaluation.folds: got {self.folds}; protocol "
                               f"{self.protocol!r} expects {expected}", key="evaluation.folds")
+        if self.validation == "previous_fold" and self.protocol != "kfold":
+            raise ConfigError(f"evaluation.validation: got 'previous_fold', but protocol "
+                              f"{self.protocol!r} has no folds of its own to take it from; "
+                              "expected protocol: kfold, or validation: split",
+                              key="evaluation.validation")
+        if self.validation == "previous_fold" and self.folds is not None and self.folds < 3:
+            raise ConfigError(f"evaluation.folds: got {self.folds}; validation: "
+                              "previous_fold needs 3 or more (a fold tests, the one before "
+                              "it validates, the rest train)", key="evaluation.folds")
 
 
 @dataclasses.dataclass

@@ -1,5 +1,6 @@
-"""Non-neural reference methods: the SNN paper's support vector machines and random
-forests, and gradient-boosted trees, what practitioners compare tabular networks with today.
+"""Non-neural reference methods: the SNN paper's support vector machines, random forests,
+naive Bayes and decision trees, and gradient-boosted trees, what practitioners compare
+tabular networks with today.
 
 They are registered like the network builders (kind "reference"), so a config selects
 them with `model.name: svm` and trains them through the same data pipeline and evaluation
@@ -13,7 +14,9 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from snn.errors import ConfigError
 from snn.models.registry import MODELS
@@ -167,11 +170,90 @@ def gradient_boosting(
                     random_state=seed)
 
 
+@MODELS.register(kind="reference")
+def naive_bayes(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    var_smoothing: Annotated[float, Range(0.0)] = 1e-9,
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """Gaussian naive Bayes: each feature normal within each class, features independent.
+
+    Args:
+        input_shape: one example's shape (flattened for fitting).
+        num_outputs: number of classes (softmax) or 1 (sigmoid, binary).
+        var_smoothing: float >= 0, the share of the largest feature variance added to
+            every variance, for stability.
+        output_activation: "softmax" or "sigmoid" (binary).
+        seed: unused (the fit is deterministic); accepted like every builder's.
+
+    Returns:
+        An unfitted scikit-learn estimator.
+
+    Raises:
+        ConfigError: regression or multi-label data.
+
+    Reference:
+        The SNN paper's HTRU2 comparison (Table 3, "NB"), after Lyon et al., "Fifty years of
+        pulsar candidate selection", MNRAS 459, 2016.
+    """
+    _check_single_label("naive_bayes", output_activation, num_outputs)
+    if output_activation == "linear":
+        raise ConfigError("model.name: naive_bayes classifies; this data is a regression "
+                          "task: use another model", key="model.name")
+    return GaussianNB(var_smoothing=var_smoothing)
+
+
+@MODELS.register(kind="reference")
+def decision_tree(
+    input_shape: InputShape,
+    num_outputs: PositiveInt,
+    criterion: Literal["entropy", "gini"] = "entropy",
+    max_depth: PositiveInt | None = None,
+    min_samples_leaf: PositiveInt = 1,
+    output_activation: OutputActivation = "softmax",
+    seed: Seed = None,
+):
+    """One decision tree; splits by information gain (entropy) by default, C4.5's
+    criterion.
+
+    scikit-learn grows binary CART trees without C4.5's gain ratio or its error-based
+    pruning; `min_samples_leaf` and `max_depth` limit the tree instead.
+
+    Args:
+        input_shape: one example's shape (flattened for fitting).
+        num_outputs: number of classes (softmax), 1 (sigmoid) or targets (linear).
+        criterion: "entropy" (information gain) or "gini", for classification; a
+            regression tree splits by squared error.
+        max_depth: int or None (grow until the leaves are pure or too small).
+        min_samples_leaf: fewest training examples in a leaf.
+        output_activation: "softmax", "sigmoid" (binary) or "linear" (regression).
+        seed: breaks ties between equally good splits.
+
+    Returns:
+        An unfitted scikit-learn estimator.
+
+    Raises:
+        ConfigError: multi-label data (sigmoid with more than one output).
+
+    Reference:
+        Quinlan, "C4.5: Programs for Machine Learning", 1993; the SNN paper's HTRU2
+        comparison (Table 3, "C4.5").
+    """
+    _check_single_label("decision_tree", output_activation, num_outputs)
+    if output_activation == "linear":
+        return DecisionTreeRegressor(max_depth=max_depth, min_samples_leaf=min_samples_leaf,
+                                     random_state=seed)
+    return DecisionTreeClassifier(criterion=criterion, max_depth=max_depth,
+                                  min_samples_leaf=min_samples_leaf, random_state=seed)
+
+
 def predict_outputs(estimator, x, task, num_outputs):
     """What a network with the same head would output, from a fitted estimator.
 
     Args:
-        estimator: a fitted `svm`, `random_forest` or `gradient_boosting`.
+        estimator: a fitted reference method of this module.
         x: float array (n, ...), flattened here.
         task: "multiclass", "binary" or "regression" (`snn.metrics.task_of`).
         num_outputs: the head's width (classes for "multiclass").

@@ -1,4 +1,5 @@
-"""Keras callbacks of the trainer that are not about checkpoints: progress, early stopping.
+"""Keras callbacks of the trainer that are not about checkpoints: progress, early stopping,
+the loss on the whole training set.
 
 Training may run as several `fit` calls (a run resumed mid-epoch first finishes that
 epoch), so these callbacks set their state when created, or from a checkpoint, and not in
@@ -41,6 +42,35 @@ class EpochProgress(keras.callbacks.Callback):
         """End the bar on the epoch reached (early stopping ends it before `epochs`)."""
         if self.bar is not None:
             self.bar.update(self.epochs_done, finalize=True)
+
+
+class TrainingSetLoss(keras.callbacks.Callback):
+    """Logs `train_set_loss`: the loss of the whole training set, once per epoch.
+
+    The training loss Keras logs is the mean over the epoch's steps, each taken with other
+    weights (and, with batch normalization, other batch statistics). This one evaluates
+    the epoch's final weights on every training row, in inference mode (no dropout;
+    batch normalization with its moving statistics), without sample or class weights: the
+    quantity the SNN paper's Figure 1 plots per epoch.
+
+    Args:
+        x: array (n, ...), the training inputs.
+        y: array (n, ...), their targets.
+        batch_size: int, rows per forward pass (memory, not the result).
+    """
+
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        outputs = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
+        loss = self.model.loss
+        loss = keras.losses.get(loss) if isinstance(loss, str) else loss
+        value = keras.ops.mean(loss(keras.ops.convert_to_tensor(self.y),
+                                    keras.ops.convert_to_tensor(outputs)))
+        if logs is not None:
+            logs["train_set_loss"] = float(keras.ops.convert_to_numpy(value))
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):

@@ -43,7 +43,7 @@ from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
 from snn.models.reference import predict_outputs
-from snn.training.callbacks import EpochProgress, ResumableEarlyStopping
+from snn.training.callbacks import EpochProgress, ResumableEarlyStopping, TrainingSetLoss
 from snn.training.checkpoints import Checkpointing, discard, fingerprint, position
 from snn.util.files import read_json, write_atomic, write_json
 from snn.util.interrupts import StopRequests
@@ -328,9 +328,13 @@ def _compile(experiment, topology):
     training = experiment.config.training
     loss, metrics = _TASK_DEFAULTS[experiment.task]
     metrics = training.metrics if training.metrics is not None else metrics
-    _check_monitor(training.early_stopping, metrics)
-    steps = steps_per_epoch(len(experiment.splits["train"][0]), training.batch_size,
-                            topology.batch_multiple)
+    _check_monitor(training.early_stopping, metrics, training.train_set_loss)
+    rows = len(experiment.splits["train"][0])
+    steps = steps_per_epoch(rows, training.batch_size, _rows_multiple(training, topology))
+    if steps == 0:
+        raise ConfigError(f"training.drop_remainder: the {rows} training rows make no full "
+                          f"batch of {training.batch_size}; expected a batch_size of at most "
+                          f"{rows}, or drop_remainder: false", key="training.drop_remainder")
     # Keras on PyTorch runs one step per call.
     most = 1 if keras.backend.backend() == "torch" else training.steps_per_execution
     experiment.model.compile(
@@ -376,7 +380,7 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     x, y = experiment.splits["train"]
     worker, workers = topology.worker, topology.workers
     batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight,
-                           topology.batch_multiple, (worker, workers))
+                           _rows_multiple(training, topology), (worker, workers))
     # Every validation batch must split evenly too: leave out the last few rows (the test
     # metrics, afterwards, use every row). Each worker validates its own equal share.
     x_val, y_val = experiment.splits["validation"]
@@ -407,7 +411,10 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
                         "with --overwrite")
     _keep_history(fold_dir / runs.HISTORY, checkpoint.epoch)
     progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
-    callbacks = [keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
+    # First, so that the history, early stopping and the progress bar see its value.
+    train_set = training.train_set_loss and TrainingSetLoss(x, y, training.batch_size)
+    callbacks = [*([train_set] if train_set else []),
+                 keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
                  *resumables, checkpoint, *([progress] if progress else [])]
     fit = functools.partial(model.fit, validation_data=validation,
                             validation_batch_size=training.batch_size // workers,
@@ -428,6 +435,13 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
         stopping.restore_best(model)
         return checkpoint.epoch, checkpoint.seconds, stopping.best_epoch + 1
     return checkpoint.epoch, checkpoint.seconds, checkpoint.epoch
+
+
+def _rows_multiple(training, topology):
+    """What each epoch's training rows are cut to a multiple of: the batch size when the
+    last, partial batch is dropped (every step then sees `batch_size` rows), else the
+    replicas of data parallelism."""
+    return training.batch_size if training.drop_remainder else topology.batch_multiple
 
 
 def _logged_epochs(path):
@@ -530,10 +544,11 @@ def evaluate(run_dir):
     return summarize(folds)[0]
 
 
-def _check_monitor(early_stopping, metrics):
+def _check_monitor(early_stopping, metrics, train_set_loss):
     """Keras only warns about an unknown monitor and then never stops; refuse it upfront."""
     logged = ["loss", *metrics]
     logged += [f"val_{name}" for name in logged]
+    logged += ["train_set_loss"] if train_set_loss else []
     if early_stopping is not None and early_stopping.monitor not in logged:
         raise ConfigError(
             f"training.early_stopping.monitor: got {early_stopping.monitor!r}; expected one "
