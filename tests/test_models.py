@@ -32,7 +32,8 @@ def test_registry_lists_snn_builders_the_papers_baselines_and_reference_methods(
     assert list_models("snn") == ["snn_cnn", "snn_mlp"]
     assert list_models("baseline") == ["batchnorm_mlp", "highway_mlp", "layernorm_mlp",
                                        "msra_mlp", "resnet_mlp", "weightnorm_mlp"]
-    assert list_models("reference") == ["gradient_boosting", "random_forest", "svm"]
+    assert list_models("reference") == ["decision_tree", "gradient_boosting", "naive_bayes",
+                                        "random_forest", "svm"]
     assert list_models() == sorted(NETWORKS + list_models("reference"))
 
 
@@ -157,6 +158,26 @@ def test_cnn_explains_a_flat_input_shape():
     with pytest.raises(ConfigError, match=r"snn_cnn expects \(height, width, channels\): "
                                           "set data.reshape"):
         build_model("snn_cnn", input_shape=(64,), num_outputs=10)
+
+
+@pytest.mark.parametrize("name", ["snn_mlp", "msra_mlp", "batchnorm_mlp", "weightnorm_mlp",
+                                  "resnet_mlp"])
+def test_l2_adds_l2_times_the_squared_kernels_to_the_loss(name):
+    # By hand: every Dense kernel's squares (a weight-normalized layer's kernel has row
+    # norms g, so its squares sum to sum(g ** 2)); no bias, no normalization parameter.
+    model = build_model(name, input_shape=(5,), num_outputs=3, depth=2, units=4, l2=0.01,
+                        seed=0)
+    expected = 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            expected += np.sum(np.square(layer.kernel.numpy()))
+        elif type(layer).__name__ == "WeightNormDense":
+            expected += np.sum(np.square(layer.g.numpy()))
+    assert expected > 0
+    penalty = sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses)
+    assert penalty == pytest.approx(0.01 * expected, rel=1e-5)
+    unpenalized = build_model(name, input_shape=(5,), num_outputs=3, depth=2, units=4, seed=0)
+    assert unpenalized.losses == []
 
 
 def test_weight_norm_kernel_has_length_g_per_unit():

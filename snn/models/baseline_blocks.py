@@ -14,14 +14,14 @@ from snn.models.spec import layer_widths
 
 
 def baseline_network(name, block, input_shape, num_outputs, depth, units, layer_form,
-                     dropout_rate, output_activation, seed, block_options=None):
+                     dropout_rate, output_activation, l2, seed, block_options=None):
     """`depth` hidden blocks, each followed by plain dropout, then a Glorot output layer.
 
     Args:
         name: the model's name.
         block: a key of `BLOCKS`, the hidden block.
         input_shape, num_outputs, depth, units, layer_form, dropout_rate,
-            output_activation, seed: as the baseline builders take them
+            output_activation, l2, seed: as the baseline builders take them
             (`snn.models.baselines`).
         block_options: dict of keyword arguments of the block, or None.
 
@@ -44,7 +44,7 @@ def baseline_network(name, block, input_shape, num_outputs, depth, units, layer_
 
     return feed_forward(name, input_shape,
                         layer_widths(units, depth, layer_form, num_outputs),
-                        block_with_dropout, head)
+                        block_with_dropout, head, l2)
 
 
 def _he(seeds):

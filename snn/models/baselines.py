@@ -9,7 +9,7 @@ in the paper's baselines.
 from typing import Annotated, Literal
 
 from snn.models.registry import MODELS
-from snn.models.spec import InputShape, LayerForm, OutputActivation, Seed, Width
+from snn.models.spec import L2, InputShape, LayerForm, OutputActivation, Seed, Width
 from snn.schema import PositiveInt, Range, UnitInterval
 
 _ARGUMENTS = """input_shape: tuple of ints, one example's shape (images are flattened).
@@ -20,6 +20,8 @@ _ARGUMENTS = """input_shape: tuple of ints, one example's shape (images are flat
             `num_outputs`; `snn.models.spec.layer_widths`).
         dropout_rate: float in [0, 1), plain dropout after each block.
         output_activation: "softmax", "sigmoid" or "linear".
+        l2: float >= 0: `l2 * sum(w ** 2)` over every kernel is added to the loss (the
+            paper's Tox21 grids, Tables A15-A20).
         seed: int or None; fixes every kernel and dropout mask."""
 
 _RETURNS_AND_RAISES = """Returns:
@@ -39,13 +41,14 @@ def _register(name, block, reference):
         layer_form: LayerForm = "rectangular",
         dropout_rate: UnitInterval = 0.0,
         output_activation: OutputActivation = "softmax",
+        l2: L2 = 0.0,
         seed: Seed = None,
     ):
         # Keras only when a model is built: configs and `snn models` read the signature.
         from snn.models.baseline_blocks import baseline_network
 
         return baseline_network(name, block, input_shape, num_outputs, depth, units,
-                                layer_form, dropout_rate, output_activation, seed)
+                                layer_form, dropout_rate, output_activation, l2, seed)
 
     builder.__doc__ = f"""A baseline feed-forward network: {reference}
 
@@ -86,6 +89,7 @@ def resnet_mlp(
     layer_form: LayerForm = "rectangular",
     dropout_rate: UnitInterval = 0.0,
     output_activation: OutputActivation = "softmax",
+    l2: L2 = 0.0,
     seed: Seed = None,
     block_form: Literal["rectangular", "diavolo"] = "rectangular",
     bottleneck: Annotated[float, Range(0.0, 1.0, low_open=True)] = 0.5,
@@ -112,7 +116,7 @@ def resnet_mlp(
     from snn.models.baseline_blocks import baseline_network
 
     return baseline_network("resnet_mlp", "resnet", input_shape, num_outputs, depth, units,
-                            layer_form, dropout_rate, output_activation, seed,
+                            layer_form, dropout_rate, output_activation, l2, seed,
                             {"form": block_form, "bottleneck": bottleneck})
 
 

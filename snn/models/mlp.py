@@ -1,7 +1,7 @@
 """The self-normalizing multilayer perceptron of the SNN paper."""
 
 from snn.models.registry import MODELS
-from snn.models.spec import FixedPoint, InputShape, KernelInitializer, LayerForm
+from snn.models.spec import L2, FixedPoint, InputShape, KernelInitializer, LayerForm
 from snn.models.spec import OutputActivation, Seed, Width, layer_widths
 from snn.schema import PositiveInt, UnitInterval
 
@@ -17,6 +17,7 @@ def snn_mlp(
     kernel_initializer: KernelInitializer = "lecun_uniform",
     output_activation: OutputActivation = "softmax",
     fixed_point: FixedPoint = (0.0, 1.0),
+    l2: L2 = 0.0,
     seed: Seed = None,
 ):
     """A feed-forward SNN: `depth` SELU Dense layers, then the output layer.
@@ -38,6 +39,8 @@ def snn_mlp(
             "linear" (regression).
         fixed_point: [mean, variance] at which hidden activations settle; other than
             [0, 1], the SELU constants come from `snn.theory.selu_parameters`.
+        l2: float >= 0, the L2 penalty: `l2 * sum(w ** 2)` over every kernel is added to
+            the loss (the SNN paper's Tox21 grid, Table A14).
         seed: int or None; fixes every kernel and dropout mask (each layer its own seed).
 
     Returns:
@@ -58,4 +61,4 @@ def snn_mlp(
     return feed_forward(
         "snn_mlp", input_shape, layer_widths(units, depth, layer_form, num_outputs),
         block=lambda x, width, i: recipe.dense(x, width, name=f"dense_{i}"),
-        head=lambda x: recipe.head(x, num_outputs, output_activation))
+        head=lambda x: recipe.head(x, num_outputs, output_activation), l2=l2)

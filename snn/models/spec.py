@@ -19,6 +19,8 @@ Width = PositiveInt | list[PositiveInt]
 KernelInitializer = Literal["lecun_uniform", "lecun_normal"]
 """The LeCun initializers of the SNN recipe (`snn.layers.kernel_initializer`)."""
 LayerForm = Literal["rectangular", "conic"]
+# L2 penalty factor: l2 * sum(w ** 2) over every kernel is added to the loss.
+L2 = Annotated[float, Range(0.0)]
 """How hidden widths change with depth (`layer_widths`)."""
 
 
