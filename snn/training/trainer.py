@@ -28,6 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import skops.io
+import threadpoolctl
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
@@ -466,7 +467,12 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
         y = y.reshape(-1).astype(int)
     weights = (None if experiment.class_weight is None else
                np.array([experiment.class_weight[c] for c in y]))
-    experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
+    # In a process with TensorFlow, scikit-learn's OpenMP threads contend with its thread
+    # pools: measured on 2 cores, a gradient-boosting fit took 7 s with them and 1.4 s with
+    # one thread alone, and up to 160 s in a busy sweep worker. One thread is never slower
+    # there (20,000 rows: 2.3 s against 2.6 s).
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        experiment.model.fit(x.reshape(len(x), -1), y, sample_weight=weights)
     return 0, time.perf_counter() - started, None
 
 
