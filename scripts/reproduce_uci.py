@@ -21,11 +21,13 @@ validation half holds about half of every fold's test rows.
 4-point grid (depth 2 or 8, learning rate 0.01 or 0.1; the SNN with alpha dropout 0.05) and
 30 epochs, on sets of at most 5,000 rows. --medium keeps the paper's protocol and every
 depth of its grids but cuts the rest (learning rate 0.01 or 0.1, 256 units, rectangular
-layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 6
+layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 4
 sets of at most 1,000 rows. The reference methods keep their small grids under both.
 Without either, every method runs the paper's full grid (927 network settings per set).
 --datasets N takes N complete sets evenly spaced by size, or a comma-separated list of
-names; --methods must include snn, the reference of the Wilcoxon tests.
+names. By default the paper's seven networks are ranked, and apart from them the SNN
+against SVM, random forest and gradient boosting (our small grids, configs/paper/uci/);
+--methods chooses among them and must include snn, the reference of the Wilcoxon tests.
 """
 
 import dataclasses
@@ -35,7 +37,9 @@ from pathlib import Path
 from snn.cli import reproduction_parser, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("snn", "msra", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
+NETWORKS = ("snn", "msra", "batchnorm", "layernorm", "weightnorm", "highway", "resnet")
+REFERENCES = ("svm", "random_forest", "gradient_boosting")  # ranked apart from the networks
+METHODS = NETWORKS + REFERENCES
 DEPTHS = "[2, 3, 4, 8, 16, 32]"
 RESNET_BLOCKS = "[2, 3, 4, 8, 16]"  # Table A10
 
@@ -59,17 +63,18 @@ PRESETS = {
         epochs=30, datasets=None, max_rows=5000),
     "medium": Preset(
         "--medium: the paper's protocol (nested selection, 100 epochs, smoothed epoch "
-        "choice, tie rules) on 6 sets of at most 1,000 rows, with a reduced grid: every "
+        "choice, tie rules) on 4 sets of at most 1,000 rows, with a reduced grid: every "
         "depth, learning rates 0.01 and 0.1, 256 units, rectangular layers, each "
         "network's dropout fixed (SNN: alpha dropout 0.05; the others none)",
         {"*": f"{{model.depth: {DEPTHS}, training.learning_rate: [0.01, 0.1]}}",
          "resnet": f"{{model.depth: {RESNET_BLOCKS}, training.learning_rate: [0.01, 0.1]}}"},
-        epochs=None, datasets=6, max_rows=1000),
+        epochs=None, datasets=4, max_rows=1000),
 }
 
 
 def reproduce(args):
     from snn.errors import ConfigError
+    from snn.paper.presets import network_overrides
     from snn.paper.uci import default_root, format_comparison, reproduce_uci, select_datasets
 
     folder = ROOT / "configs" / "paper" / "uci"
@@ -93,7 +98,8 @@ def reproduce(args):
         print(preset.banner)
     print(f"{len(datasets)} data sets x {len(configs)} methods into {out_dir}: "
           f"{', '.join(datasets)}", flush=True)
-    methods = [(path, _preset_overrides(preset, path) + args.overrides) for path in configs]
+    methods = [(path, (network_overrides(path, preset.grid, preset.epochs) if preset else [])
+                + args.overrides) for path in configs]
     result = reproduce_uci(methods, datasets, out_dir, args.workers,
                            executor=args.executor, address=args.address)
     for dataset, reason in result["skipped"].items():
@@ -105,19 +111,6 @@ def reproduce(args):
     return 0
 
 
-def _preset_overrides(preset, path):
-    """A preset's overrides of one method's config: its grid and epochs for the networks;
-    the reference methods keep their own small grids."""
-    from snn.config import load_config
-    from snn.models import model_kind
-
-    if preset is None or model_kind(load_config(path).model.name) == "reference":
-        return []
-    grid = preset.grid.get(path.stem, preset.grid["*"])
-    return [f"sweep.grid={grid}", "model.units=256", "model.layer_form=rectangular",
-            *([f"training.epochs={preset.epochs}"] if preset.epochs else [])]
-
-
 if __name__ == "__main__":
     parser = reproduction_parser(__doc__, Path("runs") / "uci-table1")
     sizes = parser.add_mutually_exclusive_group()
@@ -126,7 +119,7 @@ if __name__ == "__main__":
                        "at most 5,000 rows (in OUT_DIR/quick)")
     sizes.add_argument("--medium", dest="preset", action="store_const", const="medium",
                        help="the paper's protocol with a reduced grid (every depth, two "
-                       "learning rates) on 6 sets of at most 1,000 rows (in "
+                       "learning rates) on 4 sets of at most 1,000 rows (in "
                        "OUT_DIR/medium)")
     parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
                         "a comma-separated list of set names (default: all complete sets)")

@@ -25,7 +25,7 @@ from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
 from snn.sweeps import plan_sweep, run_sweeps
-from snn.util.files import write_atomic, write_json
+from snn.util.files import write_atomic, write_csv, write_json
 
 RESULTS = "results.csv"
 COMPARISON_JSON = "comparison.json"
@@ -123,7 +123,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
     skipped = {row["dataset"]: f"{row['method']}: {row['reason']}" for row in rows
                if row["test_accuracy"] is None}
     tables = comparison_tables(scores)
-    _write_results(rows, out_dir / RESULTS)
+    write_csv(out_dir / RESULTS, rows)
     write_json(out_dir / COMPARISON_JSON, {**tables, "skipped": skipped})
     write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
         "\n".join(format_comparison(tables)) + "\n"))
@@ -286,14 +286,6 @@ def _reason(result):
     if result.selected is None:
         return "no run of the grid completed"
     return result.final and result.final.reason or "the final run did not complete"
-
-
-def _write_results(rows, path):
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
 
 
 def format_rank_table(comparison, datasets):

@@ -5,6 +5,8 @@ up while writing: everything goes to a temporary file beside the final one, rena
 place when complete.
 """
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -48,6 +50,16 @@ def _umask():
 def write_json(path, data):
     """Write `data` as indented JSON, atomically."""
     write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2) + "\n"))
+
+
+def write_csv(path, rows):
+    """Write `rows` (dicts with the same keys, at least one) as CSV with a header,
+    atomically."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
 
 
 def read_json(path):
