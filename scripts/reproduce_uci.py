@@ -1,6 +1,6 @@
 """Reproduce Table 1 of the SNN paper: seven FNNs ranked over the UCI-121 data sets.
 
-    SNN_DATA_DIR=../shared/data python scripts/reproduce_uci.py --quick --datasets 20
+    SNN_DATA_DIR=../shared/data python scripts/reproduce_uci.py --quick
     SNN_DATA_DIR=../shared/data python scripts/reproduce_uci.py          # the paper's grids
 
 Each method's config in configs/paper/uci/ is a nested sweep over the paper's grid
@@ -19,7 +19,7 @@ validation half holds about half of every fold's test rows.
 
 --quick is a smoke test of the pipeline, not the paper's comparison: each network gets a
 4-point grid (depth 2 or 8, learning rate 0.01 or 0.1; the SNN with alpha dropout 0.05) and
-30 epochs, on sets of at most 5,000 rows. --medium keeps the paper's protocol and every
+30 epochs, on 4 sets of at most 5,000 rows. --medium keeps the paper's protocol and every
 depth of its grids but cuts the rest (learning rate 0.01 or 0.1, 256 units, rectangular
 layers, dropout fixed per network: 12 settings per network, 10 for ResNet) and takes 4
 sets of at most 1,000 rows. The reference methods keep their small grids under both.
@@ -57,10 +57,10 @@ class Preset:
 
 PRESETS = {
     "quick": Preset(
-        "--quick: a smoke test of the pipeline (4 settings per network, 30 epochs), not "
-        "the paper's comparison",
+        "--quick: a smoke test of the pipeline (4 sets, 4 settings per network, 30 "
+        "epochs), not the paper's comparison",
         {"*": "{model.depth: [2, 8], training.learning_rate: [0.01, 0.1]}"},
-        epochs=30, datasets=None, max_rows=5000),
+        epochs=30, datasets=4, max_rows=5000),
     "medium": Preset(
         "--medium: the paper's protocol (nested selection, 100 epochs, smoothed epoch "
         "choice, tie rules) on 4 sets of at most 1,000 rows, with a reduced grid: every "
@@ -76,6 +76,7 @@ def reproduce(args):
     from snn.errors import ConfigError
     from snn.paper.presets import network_overrides
     from snn.paper.uci import default_root, format_comparison, reproduce_uci, select_datasets
+    from snn.report import write_report
 
     folder = ROOT / "configs" / "paper" / "uci"
     configs = [folder / f"{name}.yaml" for name in args.methods.split(",")]
@@ -107,7 +108,7 @@ def reproduce(args):
     print()
     print("\n".join(format_comparison(result["tables"], per_set=False)))
     print(f"\nEvery set beside Table A11 in {out_dir / 'comparison.md'}; each method's "
-          f"choices in {out_dir / 'results.csv'}")
+          f"choices in {out_dir / 'results.csv'}; report: {write_report(out_dir)}")
     return 0
 
 
@@ -115,8 +116,8 @@ if __name__ == "__main__":
     parser = reproduction_parser(__doc__, Path("runs") / "uci-table1")
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--quick", dest="preset", action="store_const", const="quick",
-                       help="a smoke test: a 4-point grid per network, 30 epochs, sets of "
-                       "at most 5,000 rows (in OUT_DIR/quick)")
+                       help="a smoke test: a 4-point grid per network, 30 epochs, 4 sets "
+                       "of at most 5,000 rows (in OUT_DIR/quick)")
     sizes.add_argument("--medium", dest="preset", action="store_const", const="medium",
                        help="the paper's protocol with a reduced grid (every depth, two "
                        "learning rates) on 4 sets of at most 1,000 rows (in "

@@ -307,7 +307,7 @@ def _evaluate(args):
 
 def _add_report(commands):
     report = _command(commands, "report", _report, "write report.md with tables and PNG "
-                      "plots for a run, sweep or UCI comparison directory")
+                      "plots for a run, sweep or paper comparison directory")
     report.add_argument("directory", help="a run, sweep or comparison directory")
 
 

@@ -1,4 +1,4 @@
-"""Markdown reports with PNG plots of a run, a sweep or a UCI comparison (`snn report`).
+"""Markdown reports with PNG plots of a run, a sweep or a paper comparison (`snn report`).
 
 `write_report(directory)` recognizes what the directory holds:
 
@@ -9,7 +9,9 @@
   `model.name` that carries the paper's numbers (`paper.json`, written by the reproduction
   scripts) also gets a table with the paper's values beside ours;
 - a UCI-121 comparison (`comparison.json`, from `scripts/reproduce_uci.py`): the rank table
-  of Table 1 with the paper's numbers, and each method's accuracy per data set.
+  of Table 1 with the paper's numbers, and each method's accuracy per data set;
+- an HTRU2 comparison (`comparison.json` with each method's fold scores, from
+  `scripts/reproduce_htru2.py`): Table 3, ours beside the paper's, and each fold's AUC.
 
 The report is `report.md` beside its PNGs in the same directory.
 """
@@ -56,7 +58,7 @@ def write_report(directory):
         lines = _run_report(directory)
     else:
         raise RunDirError(f"{directory}: holds no finished run ({runs.METRICS}), sweep "
-                          "(sweep.csv) or UCI comparison (comparison.json)")
+                          "(sweep.csv) or paper comparison (comparison.json)")
     path = directory / REPORT
     write_atomic(path, lambda tmp: Path(tmp).write_text("\n".join(lines) + "\n"))
     return path
@@ -243,12 +245,14 @@ def _sort_key(text):
         return (1, 0.0, text)
 
 
-# --- a UCI comparison --------------------------------------------------------------------
+# --- a paper comparison ------------------------------------------------------------------
 
 def _comparison_report(directory):
+    saved = read_json(directory / "comparison.json")
+    if "folds" in saved:  # methods compared over the folds of one data set
+        return _fold_comparison_report(directory, saved)
     from snn.paper.uci import format_comparison
 
-    saved = read_json(directory / "comparison.json")
     lines = ["# UCI-121 comparison (Table 1 of the SNN paper)", "",
              *format_comparison(saved), ""]
     if saved["skipped"]:
@@ -260,6 +264,25 @@ def _comparison_report(directory):
                          saved["datasets"], directory / "report_accuracy.png")
         lines += ["![test accuracy per data set and method](report_accuracy.png)"]
     return lines
+
+
+def _fold_comparison_report(directory, saved):
+    from snn.paper.htru2 import format_comparison
+
+    methods = [row["method"] for row in saved["methods"]]
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(max(6, 0.8 * len(methods)), 4),
+                                constrained_layout=True)
+    for position, method in enumerate(methods):
+        scores = [score for score in saved["folds"][method] if score is not None]
+        axis.plot([position] * len(scores), scores, marker="o", linestyle="none",
+                  alpha=0.6, color="tab:blue")
+    axis.set_xticks(range(len(methods)), [METHOD_NAMES.get(m, m) for m in methods],
+                    rotation=30)
+    axis.set_ylabel("test ROC AUC of each fold")
+    save_figure(figure, directory / "report_folds.png")
+    return ["# HTRU2 comparison (Table 3 of the SNN paper)", "", *format_comparison(saved),
+            "", "![each fold's test AUC per method](report_folds.png)"]
 
 
 def _plot_accuracies(results, methods, datasets, png):

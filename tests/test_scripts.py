@@ -26,6 +26,8 @@ def test_reproduce_uci_prints_the_rank_table(shared_data, tmp_path):
     assert "2 data sets, 2 methods" in result.stdout
     comparison = (tmp_path / "uci" / "medium" / "comparison.md").read_text()
     assert "| trains | 10 | " in comparison  # each set beside Table A11
+    assert (tmp_path / "uci" / "medium" / "report.md").read_text().startswith(
+        "# UCI-121 comparison")
     config = (tmp_path / "uci" / "medium" / "balloons" / "snn_mlp" / "depth=1" /
               "config.yaml").read_text()
     assert "layer_form: rectangular" in config and "units: 256" in config
@@ -50,16 +52,22 @@ def test_reproduce_uci_names_an_unknown_method_in_one_line(shared_data, tmp_path
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_reproduce_htru2_prints_ours_beside_the_papers(shared_data, tmp_path):
-    result = _script("reproduce_htru2.py", "--set", "training.epochs=1", "--set",
-                     "evaluation={protocol: holdout}", "--set", "model.depth=1", "--set",
-                     "model.units=8",
+def test_reproduce_htru2_quick_prints_ours_beside_the_papers(shared_data, tmp_path):
+    # --quick (depth 2 or 8), cut further: 300 rows, 3 folds, 1 epoch, SNN and naive Bayes.
+    head = (shared_data / "htru2" / "HTRU_2.csv").read_text().splitlines()[:300]
+    (tmp_path / "head.csv").write_text("\n".join(head) + "\n")
+    result = _script("reproduce_htru2.py", "--quick", "--methods", "snn,naive_bayes",
+                     "--set", f"data.path={tmp_path / 'head.csv'}", "--set",
+                     "evaluation.folds=3", "--set", "training.epochs=1", "--workers", "1",
                      "--out-dir", tmp_path / "htru2", cwd=tmp_path, data=shared_data)
     assert result.returncode == 0, result.stderr
-    assert "Table 3 (HTRU2)" in result.stdout
-    for method in ("SNN", "MSRAinit", "WeightNorm", "Highway", "LayerNorm", "BatchNorm",
-                   "ResNet"):
-        assert re.search(rf"\| {method} \| [01]\.\d{{4}} \| 0\.\d{{4}} \| 0\.9", result.stdout), \
-            method
-    assert "| 0.9803 | 0.010 |" in result.stdout
-    assert (tmp_path / "htru2" / "report.md").is_file()
+    assert result.stdout.startswith("--quick: the paper's protocol")
+    assert "Table 3 (HTRU2), ours beside the paper's" in result.stdout
+    assert re.search(r"\| SNN \| [01]\.\d{4} \| 0\.\d{4} \|  \| 0\.9803 \| 0\.010 \|  \|",
+                     result.stdout)
+    assert re.search(r"\| NB \| [01]\.\d{4} \| 0\.\d{4} \| [01](\.\d+)? \| 0\.9760 \|  \|  \|",
+                     result.stdout)
+    configs = [path.read_text() for path in
+               (tmp_path / "htru2" / "quick" / "snn_mlp").glob("*/config.yaml")]
+    assert len(configs) == 2 and all("units: 256" in config and "depth: 8" in config or
+                                     "depth: 2" in config for config in configs)

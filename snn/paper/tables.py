@@ -1,4 +1,4 @@
-"""Paper tables that are one sweep over methods (HTRU2's Table 3, Tox21's Table 2)."""
+"""Paper tables that are one sweep over methods (Tox21's Table 2)."""
 
 from snn.report import PAPER, paper_table, write_report
 from snn.sweeps import plan_sweep, run_sweep
@@ -10,7 +10,7 @@ def reproduce_table(config, out_dir, paper, overrides=(), workers=None, executor
     """Run a paper table's sweep and put the paper's numbers beside ours.
 
     Args:
-        config: path of a sweep over `model.name` (e.g. `configs/paper/htru2.yaml`).
+        config: path of a sweep over `model.name` (e.g. `configs/paper/tox21.yaml`).
         out_dir: the sweep directory; an existing one is resumed.
         paper: `snn.report.paper_numbers(...)` of the table.
         overrides: "key=value" strings applied to every run.
