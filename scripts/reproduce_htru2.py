@@ -1,4 +1,4 @@
-"""Reproduce Table 3 of the SNN paper: HTRU2 pulsar detection, the SNN against six FNNs.
+"""Reproduce Table 3 of the SNN paper: HTRU2 pulsar detection, SNN against FNNs and others.
 
     SNN_DATA_DIR=../shared/data python scripts/reproduce_htru2.py --quick
     SNN_DATA_DIR=../shared/data python scripts/reproduce_htru2.py          # the paper's grids

@@ -28,6 +28,7 @@ Without either, every method runs the paper's full grid (927 network settings pe
 names. By default the paper's seven networks are ranked, and apart from them the SNN
 against SVM, random forest and gradient boosting (our small grids, configs/paper/uci/);
 --methods chooses among them and must include snn, the reference of the Wilcoxon tests.
+--datasets replaces a preset's list of sets.
 """
 
 import dataclasses
@@ -88,6 +89,9 @@ def reproduce(args):
     count, names = None, None
     if args.datasets and args.datasets.isdigit():
         count = int(args.datasets)
+        if count < 1:
+            raise ConfigError(f"--datasets: got {count}; expected a number of sets >= 1 or "
+                              "comma-separated set names")
     elif args.datasets:
         names = args.datasets.split(",")
     preset = PRESETS.get(args.preset)
@@ -126,5 +130,5 @@ if __name__ == "__main__":
                         "a comma-separated list of set names (default: all complete sets)")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help=f"comma-separated configs of configs/paper/uci/ "
-                        f"(default: {','.join(METHODS)})")
+                        f"(default: {','.join(METHODS)}); must include snn")
     sys.exit(run_script(reproduce, parser.parse_args()))

@@ -8,7 +8,7 @@ from scipy.stats import wilcoxon
 
 from conftest import ROOT
 from snn.config import load_config
-from snn.errors import ConfigError
+from snn.errors import ConfigError, TrainingError
 from snn.paper.htru2 import format_comparison, reproduce_htru2
 from snn.paper.results import HTRU2_AUC
 from snn.report import write_report
@@ -82,6 +82,15 @@ def test_each_fold_chooses_on_the_fold_before_it_and_every_method_is_tested_agai
     report = write_report(htru2_head).read_text()
     assert report.startswith("# HTRU2 comparison") and text.splitlines()[2] in report
     assert (htru2_head / "report_folds.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_comparison_where_no_run_completes_names_the_first_failure(htru2_head):
+    methods = [(FOLDER / "snn.yaml", [*TINY[:-1], "data.path=missing.csv",
+                                      "sweep.grid={model.depth: [1]}"])]
+    with pytest.raises(TrainingError, match=r"none of the 1 runs completed; the first "
+                                            r"failure, .*depth=1: data.path: .*missing.csv"):
+        reproduce_htru2(methods, htru2_head, workers=1, verbose=0)
+    assert not (htru2_head / "comparison.json").exists()
 
 
 def test_a_comparison_without_the_snn_or_with_a_plain_sweep_is_refused(tmp_path):

@@ -23,7 +23,7 @@ def test_reproduce_uci_prints_the_rank_table(shared_data, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("--medium: the paper's protocol")
     assert "| SNN |" in result.stdout and "| MSRAinit |" in result.stdout
-    assert "2 data sets, 2 methods" in result.stdout
+    assert "2 data set(s), 2 methods" in result.stdout
     comparison = (tmp_path / "uci" / "medium" / "comparison.md").read_text()
     assert "| trains | 10 | " in comparison  # each set beside Table A11
     assert (tmp_path / "uci" / "medium" / "report.md").read_text().startswith(
@@ -50,6 +50,10 @@ def test_reproduce_uci_names_an_unknown_method_in_one_line(shared_data, tmp_path
     assert result.returncode == 2
     assert result.stderr.startswith("snn: error: --methods: no config ")
     assert len(result.stderr.strip().splitlines()) == 1
+    result = _script("reproduce_uci.py", "--datasets", "0", cwd=tmp_path, data=shared_data)
+    assert (result.returncode, result.stderr) == (2, "snn: error: --datasets: got 0; expected "
+                                                     "a number of sets >= 1 or comma-separated "
+                                                     "set names\n")
 
 
 def test_reproduce_htru2_quick_prints_ours_beside_the_papers(shared_data, tmp_path):

@@ -20,7 +20,7 @@ import numpy as np
 from snn.comparison import compare_methods
 from snn.errors import ConfigError
 from snn.paper.results import HTRU2_AUC, HTRU2_P_VALUE, HTRU2_REFERENCE_AUC, METHOD_NAMES
-from snn.sweeps import plan_sweep, run_sweeps
+from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
 from snn.util.files import write_atomic, write_csv, write_json
 
 RESULTS = "results.csv"
@@ -56,6 +56,7 @@ def reproduce_htru2(methods, out_dir, workers=None, verbose=1, executor="local",
         ConfigError: a config or override is invalid, a config is not a nested sweep, or
             no method is `snn_mlp`.
         RunDirError: the output directory cannot be created.
+        TrainingError: no run of any method completed (nothing is compared or written).
     """
     out_dir = Path(out_dir)
     sweeps = [plan_sweep(config, overrides) for config, overrides in methods]
@@ -70,6 +71,7 @@ def reproduce_htru2(methods, out_dir, workers=None, verbose=1, executor="local",
                           "is tested against; add the SNN config")
     results = run_sweeps([(sweep, out_dir / name) for sweep, name in zip(sweeps, names)],
                          workers, verbose, executor, address)
+    require_a_completed_run(results)
     folds = {name: [None if choice is None else choice.test[METRIC]
                     for choice in result.folds] for name, result in zip(names, results)}
     incomplete = {name: _reason(result) for name, result in zip(names, results)

@@ -24,7 +24,7 @@ from snn.data import resolve_data_path
 from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
-from snn.sweeps import plan_sweep, run_sweeps
+from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
 from snn.util.files import write_atomic, write_csv, write_json
 
 RESULTS = "results.csv"
@@ -97,6 +97,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
     Raises:
         ConfigError: a config or override is invalid, or no method is `snn_mlp`.
         RunDirError: the output directory cannot be created.
+        TrainingError: no run of any method completed (nothing is compared or written).
     """
     out_dir = Path(out_dir)
     planned = []
@@ -110,6 +111,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
                           "is tested against; add the SNN config")
     results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose,
                          executor, address)
+    require_a_completed_run(results)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):
         accuracy = result.estimate and result.estimate["accuracy"]
@@ -241,7 +243,8 @@ def format_comparison(tables, per_set=True):
     def rows(data):
         return [MethodComparison(**row) for row in data]
 
-    lines = [format_rank_table(rows(tables["comparison"]), len(tables["datasets"])), ""]
+    lines = [format_rank_table(rows(tables["comparison"]), len(tables["datasets"])), ""] \
+        if tables["comparison"] else []
     for group, part in tables["by_size"].items():
         if part["comparison"]:
             lines += [f"### {group[0].upper()}{group[1:]}: {len(part['datasets'])} sets", "",
@@ -249,7 +252,9 @@ def format_comparison(tables, per_set=True):
     if tables["references"]:
         lines += ["### The SNN against reference methods (not in the paper's 7-network "
                   "table)", "", format_rank_table(rows(tables["references"]),
-                                                  len(tables["datasets"])), ""]
+                                                  len(tables["datasets"]), paper=False), ""]
+    if not tables["paper"]:
+        return lines
     lines += ["### Against Table A11, set by set", "",
               "| method | sets | correlation (Pearson) | mean absolute difference |",
               "|---|---:|---:|---:|"]
@@ -288,33 +293,35 @@ def _reason(result):
     return result.final and result.final.reason or "the final run did not complete"
 
 
-def format_rank_table(comparison, datasets):
+def format_rank_table(comparison, datasets, paper=True):
     """Table 1 as Markdown: our mean rank, rank difference and p-value beside the paper's.
 
     Args:
         comparison: list of `snn.comparison.MethodComparison`.
         datasets: int, how many data sets were compared.
+        paper: bool, add Table 1's columns (only for the paper's seven networks: its
+            numbers rank those seven).
 
     Returns:
         str, a Markdown table and a line on what the columns mean.
     """
     methods = len(comparison)
-    lines = [
-        "| method | mean accuracy | mean rank | rank difference | p (Wilcoxon vs SNN) "
-        "| paper: rank difference | paper: p |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    head = "| method | mean accuracy | mean rank | rank difference | p (Wilcoxon vs SNN) |"
+    lines = [head + (" paper: rank difference | paper: p |" if paper else ""),
+             "|---|---:|---:|---:|---:|" + ("---:|---:|" if paper else "")]
     for row in comparison:
-        paper_difference, paper_p = UCI_RANK_DIFFERENCE.get(row.method, (None, None))
-        lines.append("| " + " | ".join([
-            METHOD_NAMES.get(row.method, row.method), f"{row.mean_score:.4f}",
-            f"{row.mean_rank:.3f}", f"{row.rank_difference:+.3f}", _p(row.p_value),
-            "" if paper_difference is None else f"{paper_difference:+.3f}", _p(paper_p),
-        ]) + " |")
-    lines.append(f"\n{datasets} data sets, {methods} methods; rank difference = mean rank - "
-                 f"{(methods + 1) / 2:g} (the mean rank of {methods} methods guessing at "
-                 "random); negative is better. The paper's columns: Table 1, 121 data sets, "
-                 "7 FNNs (arXiv:1706.02515v5).")
+        cells = [METHOD_NAMES.get(row.method, row.method), f"{row.mean_score:.4f}",
+                 f"{row.mean_rank:.3f}", f"{row.rank_difference:+.3f}", _p(row.p_value)]
+        if paper:
+            paper_difference, paper_p = UCI_RANK_DIFFERENCE.get(row.method, (None, None))
+            cells += ["" if paper_difference is None else f"{paper_difference:+.3f}",
+                      _p(paper_p)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append(f"\n{datasets} data set(s), {methods} methods; rank difference = mean rank "
+                 f"- {(methods + 1) / 2:g} (the mean rank of {methods} methods guessing at "
+                 "random); negative is better." + (
+                     " The paper's columns: Table 1, 121 data sets, 7 FNNs "
+                     "(arXiv:1706.02515v5)." if paper else ""))
     return "\n".join(lines)
 
 

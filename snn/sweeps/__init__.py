@@ -7,7 +7,9 @@ Example:
 """
 
 from snn.sweeps.sweep import FINAL, SELECTED, SWEEP_CONFIG, SWEEP_CSV, SWEEP_JSON, Sweep
-from snn.sweeps.sweep import SweepResult, SweepRun, plan_sweep, run_sweep, run_sweeps
+from snn.sweeps.sweep import SweepResult, SweepRun, plan_sweep, require_a_completed_run
+from snn.sweeps.sweep import run_sweep, run_sweeps
 
 __all__ = ["FINAL", "SELECTED", "SWEEP_CONFIG", "SWEEP_CSV", "SWEEP_JSON", "Sweep",
-           "SweepResult", "SweepRun", "plan_sweep", "run_sweep", "run_sweeps"]
+           "SweepResult", "SweepRun", "plan_sweep", "require_a_completed_run", "run_sweep",
+           "run_sweeps"]

@@ -274,6 +274,25 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
     return result
 
 
+def require_a_completed_run(results):
+    """Refuse to compare sweeps none of whose runs completed (a wrong data path, say).
+
+    Args:
+        results: list of `SweepResult`.
+
+    Raises:
+        TrainingError: no run of any of them completed; names the first failure.
+    """
+    outcomes = [(result.sweep_dir / name, outcome) for result in results
+                for name, outcome in result.outcomes.items() if outcome is not None]
+    if any(outcome.status == "completed" for _, outcome in outcomes):
+        return
+    path, first = next(((path, outcome) for path, outcome in outcomes if outcome.reason),
+                       (None, None))
+    raise TrainingError(f"none of the {len(outcomes)} runs completed" + (
+        f"; the first failure, {path}: {first.reason}" if first else ""))
+
+
 def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     """Run several sweeps with one pool of workers, e.g. one sweep per data set and method.
 
