@@ -184,7 +184,7 @@ def test_console_script_lists_models():
     assert lines[names.index("snn_mlp")] == (
         "snn_mlp(depth=8, units=256, layer_form='rectangular', dropout_rate=0.0, "
         "kernel_initializer='lecun_uniform', output_activation='softmax', "
-        "fixed_point=[0.0, 1.0])")
+        "fixed_point=[0.0, 1.0], l2=0.0)")
 
 
 def test_diagnose_compare_writes_table_and_png(tmp_path, snn_cli):
