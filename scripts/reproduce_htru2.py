@@ -33,17 +33,11 @@ QUICK_EPOCHS = 30
 
 
 def reproduce(args):
-    from snn.errors import ConfigError
     from snn.paper.htru2 import format_comparison, reproduce_htru2
-    from snn.paper.presets import network_overrides
+    from snn.paper.presets import method_configs, network_overrides
     from snn.report import write_report
 
-    configs = [FOLDER / f"{name}.yaml" for name in args.methods.split(",")]
-    for path in configs:
-        if not path.is_file():
-            known = sorted(p.stem for p in FOLDER.glob("*.yaml"))
-            raise ConfigError(f"--methods: no config {path}; expected names of {FOLDER}: "
-                              f"{', '.join(known)}")
+    configs = method_configs(FOLDER, args.methods)
     out_dir = args.out_dir / "quick" if args.quick else args.out_dir
     if args.quick:
         print("--quick: the paper's protocol (nested 10-fold cross-validation, smoothed "

@@ -75,17 +75,11 @@ PRESETS = {
 
 def reproduce(args):
     from snn.errors import ConfigError
-    from snn.paper.presets import network_overrides
+    from snn.paper.presets import method_configs, network_overrides
     from snn.paper.uci import default_root, format_comparison, reproduce_uci, select_datasets
     from snn.report import write_report
 
-    folder = ROOT / "configs" / "paper" / "uci"
-    configs = [folder / f"{name}.yaml" for name in args.methods.split(",")]
-    known = sorted(path.stem for path in folder.glob("*.yaml"))
-    for path in configs:
-        if not path.is_file():
-            raise ConfigError(f"--methods: no config {path}; expected names of {folder}: "
-                              f"{', '.join(known)}")
+    configs = method_configs(ROOT / "configs" / "paper" / "uci", args.methods)
     count, names = None, None
     if args.datasets and args.datasets.isdigit():
         count = int(args.datasets)

@@ -1,7 +1,31 @@
-"""Reduced reproductions: how a preset cuts a network's grid, the same way for every table."""
+"""What the reproduction scripts share: the method configs a user names, and how a preset
+cuts a network's grid, the same way for every table."""
 
 from snn.config import load_config
+from snn.errors import ConfigError
 from snn.models import model_kind
+
+
+def method_configs(folder, methods):
+    """The configs of the methods named on the command line (`--methods`).
+
+    Args:
+        folder: Path of a table's config directory, e.g. `configs/paper/uci`.
+        methods: str, comma-separated config stems, e.g. "snn,svm".
+
+    Returns:
+        list of Paths, in the order named.
+
+    Raises:
+        ConfigError: a name has no config in `folder`.
+    """
+    configs = [folder / f"{name}.yaml" for name in methods.split(",")]
+    for path in configs:
+        if not path.is_file():
+            known = sorted(config.stem for config in folder.glob("*.yaml"))
+            raise ConfigError(f"--methods: no config {path}; expected names of {folder}: "
+                              f"{', '.join(known)}")
+    return configs
 
 
 def network_overrides(config, grid, epochs=None):
