@@ -66,6 +66,14 @@ def test_scientific_notation_is_a_number(tmp_path):
     assert config.training.learning_rate == 0.001
 
 
+def test_only_true_and_false_are_booleans_so_off_is_a_choice(tmp_path):
+    # YAML 1.1 would read `off` as False; the choice "off" of training.audit is meant.
+    config = load_config(_write(tmp_path, MINIMAL + "training: {audit: off, "
+                                "drop_remainder: true}\n"), ["training.train_set_loss=off"])
+    assert (config.training.audit, config.training.drop_remainder) == ("off", True)
+    assert config.training.train_set_loss == "off"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("training: {learnig_rate: 0.1}",
      "training.learnig_rate: unknown key; did you mean 'learning_rate'?"),

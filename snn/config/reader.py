@@ -14,9 +14,12 @@ from snn.errors import ConfigError
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, plus: duplicate keys are errors, and `1e-3` is a float.
+    """PyYAML's safe loader, plus: duplicate keys are errors, `1e-3` is a float, and only
+    true and false are booleans.
 
-    YAML 1.1 only reads floats with a dot (`1.0e-3`); people write `1e-3`.
+    YAML 1.1 only reads floats with a dot (`1.0e-3`); people write `1e-3`. It also reads
+    yes, no, on and off as booleans, so `audit: off` would be False rather than the
+    choice "off"; YAML 1.2, like JSON, has true and false only.
     """
 
     def construct_mapping(self, node, deep=False):
@@ -31,6 +34,12 @@ class _StrictSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_StrictSafeLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _StrictSafeLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
