@@ -127,6 +127,24 @@ def test_a_diavolo_residual_block_narrows_its_middle_layer_by_the_bottleneck():
     assert _kernel_widths(rectangular) == [64, 64, 64, 64, 2]  # no bottleneck
 
 
+@pytest.mark.parametrize("name, normalization", [("batchnorm_mlp", "BatchNormalization"),
+                                                 ("layernorm_mlp", "LayerNormalization")])
+def test_normalization_sits_before_relu_or_after_it(name, normalization):
+    # Before: Dense (linear), normalization, ReLU. After (the SNN authors' Figure 1
+    # block): Dense with ReLU, then normalization; the output's input is normalized.
+    x = np.random.default_rng(0).normal(size=(64, 6)).astype("float32")
+    before = build_model(name, input_shape=(6,), num_outputs=2, depth=1, units=8, seed=0)
+    after = build_model(name, input_shape=(6,), num_outputs=2, depth=1, units=8, seed=0,
+                        norm_position="after_activation")
+    assert [type(layer).__name__ for layer in before.layers[1:4]] == [
+        "Dense", normalization, "ReLU"]
+    assert before.layers[1].activation.__name__ == "linear"
+    assert [type(layer).__name__ for layer in after.layers[1:3]] == ["Dense", normalization]
+    assert after.layers[1].activation.__name__ == "relu"
+    hidden = keras.Model(after.inputs, after.layers[2].output)(x, training=True)
+    assert np.min(keras.ops.convert_to_numpy(hidden)) < 0  # normalized after the ReLU
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "linear"])
 def test_output_activation_sets_the_head(activation):
     model = build_model("snn_mlp", input_shape=(4,), num_outputs=2, depth=1, units=8,

@@ -58,8 +58,11 @@ def _dense(x, width, name, seeds, activation=None, bias_initializer="zeros"):
 
 
 def _normalized_relu(normalization):
-    """Dense, then the normalization layer, then ReLU (normalization before activation)."""
-    def block(x, width, name, seeds):
+    """Dense, normalization and ReLU, the normalization before or after the activation."""
+    def block(x, width, name, seeds, norm_position="before_activation"):
+        if norm_position == "after_activation":
+            x = _dense(x, width, name, seeds, activation="relu")
+            return normalization(name=f"{name}_norm")(x)
         x = _dense(x, width, name, seeds)
         x = normalization(name=f"{name}_norm")(x)
         return keras.layers.ReLU(name=f"{name}_relu")(x)

@@ -6,6 +6,7 @@ normalization, highway gates or residual connections. Dropout here is plain drop
 in the paper's baselines.
 """
 
+import inspect
 from typing import Annotated, Literal
 
 from snn.models.registry import MODELS
@@ -32,7 +33,9 @@ _RETURNS_AND_RAISES = """Returns:
             conic form."""
 
 
-def _register(name, block, reference):
+def _register(name, block, reference, options=()):
+    """Register a baseline builder with `snn_mlp`'s arguments, plus the block's `options`:
+    (inspect.Parameter, its Args line) pairs, keyword parameters of the block function."""
     def builder(
         input_shape: InputShape,
         num_outputs: PositiveInt,
@@ -43,21 +46,45 @@ def _register(name, block, reference):
         output_activation: OutputActivation = "softmax",
         l2: L2 = 0.0,
         seed: Seed = None,
+        **block_options,
     ):
         # Keras only when a model is built: configs and `snn models` read the signature.
         from snn.models.baseline_blocks import baseline_network
 
+        unknown = sorted(set(block_options) - {parameter.name for parameter, _ in options})
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
         return baseline_network(name, block, input_shape, num_outputs, depth, units,
-                                layer_form, dropout_rate, output_activation, l2, seed)
+                                layer_form, dropout_rate, output_activation, l2, seed,
+                                block_options)
 
+    # The config schema reads the signature: the options appear as ordinary arguments.
+    shared = list(inspect.signature(builder).parameters.values())[:-1]
+    builder.__signature__ = inspect.Signature(shared + [parameter for parameter, _ in options])
+    builder.__annotations__ = {**builder.__annotations__,
+                               **{parameter.name: parameter.annotation
+                                  for parameter, _ in options}}
+    option_lines = "".join(f"\n        {line}" for _, line in options)
     builder.__doc__ = f"""A baseline feed-forward network: {reference}
 
     Args:
-        {_ARGUMENTS}
+        {_ARGUMENTS}{option_lines}
 
     {_RETURNS_AND_RAISES}
     """
     return MODELS.register(builder, name=name, kind="baseline")
+
+
+# Where the normalization sits in a normalized ReLU block.
+NORM_POSITION = (
+    inspect.Parameter("norm_position", inspect.Parameter.KEYWORD_ONLY,
+                      default="before_activation",
+                      annotation=Literal["before_activation", "after_activation"]),
+    'norm_position: "before_activation" (Dense, normalization, ReLU, as Ioffe and\n'
+    '            Szegedy place it) or "after_activation" (Dense with ReLU, then\n'
+    "            normalization: the SNN authors' Figure 1 networks, bioinf-jku/SNNs\n"
+    "            figure1/run.py).",
+)
 
 
 msra_mlp = _register(
@@ -66,10 +93,12 @@ msra_mlp = _register(
     "Rectifiers\", ICCV 2015.")
 batchnorm_mlp = _register(
     "batchnorm_mlp", "batchnorm",
-    "Dense, batch normalization, ReLU. Ioffe & Szegedy, \"Batch Normalization\", ICML 2015.")
+    "Dense, batch normalization, ReLU. Ioffe & Szegedy, \"Batch Normalization\", ICML 2015.",
+    [NORM_POSITION])
 layernorm_mlp = _register(
     "layernorm_mlp", "layernorm",
-    "Dense, layer normalization, ReLU. Ba, Kiros & Hinton, \"Layer Normalization\", 2016.")
+    "Dense, layer normalization, ReLU. Ba, Kiros & Hinton, \"Layer Normalization\", 2016.",
+    [NORM_POSITION])
 weightnorm_mlp = _register(
     "weightnorm_mlp", "weightnorm",
     "weight-normalized Dense layers with ReLU. Salimans & Kingma, \"Weight Normalization\", "
