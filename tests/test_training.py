@@ -51,7 +51,8 @@ def test_train_set_loss_is_the_saved_models_loss_on_every_training_row(tmp_path)
     from snn.data import Standardization
 
     run = tmp_path / "run"
-    train(_config(training={"early_stopping": None, "train_set_loss": True}), run, verbose=0)
+    train(_config(training={"early_stopping": None, "train_set_loss": "inference"}), run,
+          verbose=0)
     with open(run / "history.csv") as handle:
         history = list(csv.DictReader(handle))
     assert len(history) == 3 and all(float(row["train_set_loss"]) > 0 for row in history)

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 
 from snn.training.callbacks import ResumableEarlyStopping
 
@@ -93,3 +94,52 @@ def test_patience_counts_epochs_without_a_better_moving_average():
                                       smoothing=3)
     _epochs(stopping, model, ACCURACIES[:3])
     assert stopping.stopped and stopping.stopped_epoch == 2 and stopping.best_epoch == 1
+
+
+def _batch_normalized_forward(model, x):
+    """An independent forward pass of a `batchnorm_mlp` (normalization after ReLU) in
+    training mode: each normalization layer uses the batch's mean and biased variance."""
+    h = x.astype("float64")
+    for layer in model.layers[1:]:
+        weights = [w.astype("float64") for w in layer.get_weights()]
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta = weights[:2]
+            h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
+        else:
+            h = h @ weights[0] + weights[1]
+            h = np.maximum(h, 0) if layer.name != "output" else h
+    h = np.exp(h - h.max(1, keepdims=True))
+    return h / h.sum(1, keepdims=True)
+
+
+def test_training_mode_loss_uses_each_full_batchs_statistics_and_changes_no_state():
+    # 50 rows in batches of 16, the remainder dropped: the loss is the mean over rows
+    # 0-47 of three forward passes, each normalized by its own batch's statistics
+    # (recomputed in float64 above); the moving statistics and weights stay as they were.
+    from snn.models import build_model
+    from snn.training.callbacks import TrainingSetLoss
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(1.0, 2.0, (50, 4)).astype("float32"), rng.integers(0, 3, 50)
+    model = build_model("batchnorm_mlp", input_shape=[4], num_outputs=3, depth=2, units=5,
+                        norm_position="after_activation", seed=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):  # away from the identity
+            layer.set_weights([rng.uniform(0.5, 2.0, 5).astype("float32") for _ in range(4)])
+    before = model.get_weights()
+    logs = {}
+    callback = TrainingSetLoss(x, y, 16, mode="training", drop_remainder=True)
+    callback.set_model(model)
+    callback.on_epoch_end(0, logs)
+    probabilities = np.concatenate([_batch_normalized_forward(model, x[start:start + 16])
+                                    for start in (0, 16, 32)])
+    expected = -np.mean(np.log(probabilities[np.arange(48), y[:48]]))
+    assert logs["train_set_loss"] == pytest.approx(expected, rel=1e-5)
+    for weight, kept in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(weight, kept)
+    inference = {}
+    callback = TrainingSetLoss(x, y, 16, mode="inference")
+    callback.set_model(model)
+    callback.on_epoch_end(0, inference)
+    assert inference["train_set_loss"] != pytest.approx(expected, rel=1e-2)

@@ -145,9 +145,13 @@ class TrainingConfig:
             as the shuffle falls), so every step sees `batch_size` examples.
         epochs: maximum number of passes over the training split.
         early_stopping: null to train all `epochs`.
-        train_set_loss: also log `train_set_loss`, the loss of the whole training set
-            with each epoch's final weights (inference mode; `history.csv`), which
-            early stopping may monitor (`snn.training.callbacks.TrainingSetLoss`).
+        train_set_loss: "off", or also log `train_set_loss` in `history.csv`: the loss
+            of the whole training set with each epoch's final weights, which early
+            stopping may monitor. "inference": every row as the saved model sees it;
+            "training": forward passes as in training steps (batches of `batch_size` in
+            order, the remainder left out with `drop_remainder`; dropout on, batch
+            normalization on batch statistics), as the SNN authors' Figure 1 code logs
+            it (`snn.training.callbacks.TrainingSetLoss`).
         loss: a Keras loss name; null derives it from the output activation.
         metrics: Keras metric names; null derives them from the output activation.
         device: "auto" (a GPU when one is visible), "cpu" or "gpu".
@@ -187,7 +191,7 @@ class TrainingConfig:
     epochs: PositiveInt = 100
     early_stopping: EarlyStoppingConfig | None = dataclasses.field(
         default_factory=EarlyStoppingConfig)
-    train_set_loss: bool = False
+    train_set_loss: Literal["off", "inference", "training"] = "off"
     loss: str | None = None
     metrics: list[str] | None = None
     device: Literal["auto", "cpu", "gpu"] = "auto"
@@ -234,11 +238,20 @@ class EvaluationConfig:
             come from: "split", `data.validation_fraction` of its training rows; or, for
             "kfold", "previous_fold": fold M-1 validates when fold M tests (fold 1: the
             last fold), and the other folds train (the SNN paper's HTRU2 protocol, A4.4).
+        split: how "holdout" splits rows: "random" (stratified by class where there are
+            classes) or "scaffold" (whole Bemis-Murcko scaffolds per split, largest
+            first, `snn.data.splits.scaffold_split`; needs a source that gives scaffolds,
+            such as tox21).
+        split_seed: the seed of the random splits and folds; null takes the experiment's
+            `seed`. Fix it to train several seeds (initializations, batch orders) on
+            the same rows.
     """
 
     protocol: Literal["holdout", "kfold", "uci121", "uci121_leaky_selection"] = "holdout"
     folds: Annotated[int, Range(1)] | None = None
     validation: Literal["split", "previous_fold"] = "split"
+    split: Literal["random", "scaffold"] = "random"
+    split_seed: Annotated[int, Range(0)] | None = None
 
     def __post_init__(self):
         allowed = {"kfold": range(2, 2**31), "uci121": range(1, 5)}.get(self.protocol)
@@ -255,6 +268,10 @@ class EvaluationConfig:
                               f"{self.protocol!r} has no folds of its own to take it from; "
                               "expected protocol: kfold, or validation: split",
                               key="evaluation.validation")
+        if self.split == "scaffold" and self.protocol != "holdout":
+            raise ConfigError(f"evaluation.split: got 'scaffold', but protocol "
+                              f"{self.protocol!r} makes folds; expected protocol: holdout, "
+                              "or split: random", key="evaluation.split")
         if self.validation == "previous_fold" and self.folds is not None and self.folds < 3:
             raise ConfigError(f"evaluation.folds: got {self.folds}; validation: "
                               "previous_fold needs 3 or more (a fold tests, the one before "

@@ -9,6 +9,7 @@ epoch), so these callbacks set their state when created, or from a checkpoint, a
 import math
 
 import keras
+import numpy as np
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -49,28 +50,58 @@ class TrainingSetLoss(keras.callbacks.Callback):
 
     The training loss Keras logs is the mean over the epoch's steps, each taken with other
     weights (and, with batch normalization, other batch statistics). This one evaluates
-    the epoch's final weights on every training row, in inference mode (no dropout;
-    batch normalization with its moving statistics), without sample or class weights: the
-    quantity the SNN paper's Figure 1 plots per epoch.
+    the epoch's final weights on the training rows, without sample or class weights or
+    weight penalties, in one of two modes:
+
+    - "inference": every row, dropout off and batch normalization with its moving
+      statistics: the loss of the model as it would be saved.
+    - "training": the rows in order, in batches of `batch_size` (the last, partial one
+      left out when `drop_remainder`), each forward pass as in a training step: dropout
+      on and batch normalization with that batch's statistics, no state updated. The
+      quantity the SNN authors' Figure 1 code logs before each epoch.
 
     Args:
         x: array (n, ...), the training inputs.
         y: array (n, ...), their targets.
-        batch_size: int, rows per forward pass (memory, not the result).
+        batch_size: int, rows per forward pass.
+        mode: "inference" or "training".
+        drop_remainder: bool; in "training" mode, leave out the last `n % batch_size` rows.
+
+    Reference:
+        Klambauer et al. 2017, arXiv:1706.02515v5, Figure 1; bioinf-jku/SNNs,
+        figure1/run.py (the loss over the training set, in training mode, per epoch).
     """
 
-    def __init__(self, x, y, batch_size):
+    def __init__(self, x, y, batch_size, mode="inference", drop_remainder=False):
         super().__init__()
         self.x, self.y, self.batch_size = x, y, batch_size
+        self.mode, self.drop_remainder = mode, drop_remainder
 
     def on_epoch_end(self, epoch, logs=None):
-        outputs = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
         loss = self.model.loss
         loss = keras.losses.get(loss) if isinstance(loss, str) else loss
-        value = keras.ops.mean(loss(keras.ops.convert_to_tensor(self.y),
+        if self.mode == "inference":
+            x, y = self.x, self.y
+            outputs = self.model.predict(x, batch_size=self.batch_size, verbose=0)
+        else:
+            rows = len(self.x) - len(self.x) % self.batch_size if self.drop_remainder \
+                else len(self.x)
+            x, y = self.x[:rows], self.y[:rows]
+            outputs = np.concatenate([self._training_forward(x[start:start + self.batch_size])
+                                      for start in range(0, rows, self.batch_size)])
+        value = keras.ops.mean(loss(keras.ops.convert_to_tensor(y),
                                     keras.ops.convert_to_tensor(outputs)))
         if logs is not None:
             logs["train_set_loss"] = float(keras.ops.convert_to_numpy(value))
+
+    def _training_forward(self, x):
+        # stateless: batch normalization's moving statistics and the dropout seeds are
+        # left as they are, so training itself is unchanged by the measurement.
+        outputs, _ = self.model.stateless_call(
+            [variable.value for variable in self.model.trainable_variables],
+            [variable.value for variable in self.model.non_trainable_variables],
+            keras.ops.convert_to_tensor(x), training=True)
+        return keras.ops.convert_to_numpy(outputs)
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):

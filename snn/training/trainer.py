@@ -413,7 +413,8 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     _keep_history(fold_dir / runs.HISTORY, checkpoint.epoch)
     progress = verbose and EpochProgress(training.epochs, label, checkpoint.epoch)
     # First, so that the history, early stopping and the progress bar see its value.
-    train_set = training.train_set_loss and TrainingSetLoss(x, y, training.batch_size)
+    train_set = training.train_set_loss != "off" and TrainingSetLoss(
+        x, y, training.batch_size, training.train_set_loss, training.drop_remainder)
     callbacks = [*([train_set] if train_set else []),
                  keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
                  *resumables, checkpoint, *([progress] if progress else [])]
@@ -554,7 +555,7 @@ def _check_monitor(early_stopping, metrics, train_set_loss):
     """Keras only warns about an unknown monitor and then never stops; refuse it upfront."""
     logged = ["loss", *metrics]
     logged += [f"val_{name}" for name in logged]
-    logged += ["train_set_loss"] if train_set_loss else []
+    logged += ["train_set_loss"] if train_set_loss != "off" else []
     if early_stopping is not None and early_stopping.monitor not in logged:
         raise ConfigError(
             f"training.early_stopping.monitor: got {early_stopping.monitor!r}; expected one "
