@@ -1,47 +1,90 @@
-"""Figure 1's training curves: one loss per SGD step, and the curve summaries."""
+"""Figure 1: the figure's sweep logs the training-set loss that the authors plot, and the
+curves are read back, drawn and tabulated."""
+
+import csv
 
 import keras
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 
-from snn.models import build_model
-from snn.paper.figure1 import Curve, plot_curves, training_curves, write_curves_csv
+from snn.data import Standardization
+from snn.errors import ConfigError
+from snn.paper.figure1 import Curve, format_summary, reproduce_figure1, write_curves
 
-
-def _data():
-    rng = np.random.default_rng(0)
-    return rng.standard_normal((200, 12)).astype("float32"), rng.integers(0, 3, 200)
-
-
-def test_each_step_records_that_steps_loss_not_a_running_mean():
-    x, y = _data()
-    curves = training_curves(x, y, 3, depths=(2,), methods=("snn_mlp", "batchnorm_mlp"),
-                             epochs=2, learning_rate=0.1, batch_size=64, progress=None)
-    assert [(c.method, c.depth) for c in curves] == [("snn_mlp", 2), ("batchnorm_mlp", 2)]
-    assert all(len(c.losses) == 2 * 4 for c in curves)  # ceil(200 / 64) = 4 steps per epoch
-    # The first step's loss is the untrained network's loss on the first batch: rebuild the
-    # same network (same seed) and evaluate it there.
-    first = np.random.default_rng(0).permutation(200)[:64]
-    keras.utils.set_random_seed(0)
-    model = build_model("snn_mlp", input_shape=(12,), num_outputs=3, depth=2, units=12,
-                        dropout_rate=0.0, seed=0)
-    model.compile(loss="sparse_categorical_crossentropy")
-    expected = model.evaluate(x[first], y[first], batch_size=64, verbose=0)
-    assert curves[0].losses[0] == pytest.approx(expected, rel=1e-5)
-    assert len(set(curves[0].losses)) == len(curves[0].losses)  # every step differs
+CONFIG = "configs/paper/figure1.yaml"
+# The figure's config on scikit-learn's digits (64 inputs, so 64 units), two epochs at
+# depth 2: every training setting is the figure's own (SGD 1e-5, batch 128, the partial
+# batch dropped, per-feature standardization, train_set_loss in training mode).
+SMALL = ["data={source: sklearn, name: digits, validation_fraction: 0.1, "
+         "test_fraction: 0.1, standardize: per_feature}", "model.units=64",
+         "training.epochs=2",
+         "sweep.grid=[{model.name: [snn_mlp], model.kernel_initializer: [lecun_normal], "
+         "model.depth: [2]}, {model.name: [batchnorm_mlp], "
+         "model.norm_position: [after_activation], model.depth: [2]}]"]
 
 
-def test_final_loss_is_the_mean_of_the_last_tenth_of_the_steps():
-    assert Curve("snn_mlp", 8, np.array([5.0, 4, 3, 2, 1, 10, 1, 10])).final_loss == 10.0
-    assert Curve("snn_mlp", 8, np.arange(20.0)).final_loss == 18.5  # steps 19 and 20
+def _forward_in_training_mode(model, x):
+    """The saved model's outputs, recomputed in float64 with NumPy: Dense layers with
+    their activation, batch normalization on the batch's mean and biased variance."""
+    activations = {"selu": lambda h: 1.0507009873554805 * np.where(
+        h > 0, h, 1.6732632423543772 * np.expm1(np.minimum(h, 0))),
+        "relu": lambda h: np.maximum(h, 0), "linear": lambda h: h,
+        "softmax": lambda h: np.exp(h - h.max(1, keepdims=True)) /
+        np.exp(h - h.max(1, keepdims=True)).sum(1, keepdims=True)}
+    h = x.astype("float64")
+    for layer in model.layers[1:]:
+        weights = [w.astype("float64") for w in layer.get_weights()]
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta = weights[:2]
+            h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
+        else:
+            h = activations[layer.activation.__name__](h @ weights[0] + weights[1])
+    return h
 
 
-def test_the_figure_and_the_csv_are_written(tmp_path):
-    curves = [Curve("snn_mlp", 8, np.array([2.0, 1.0])), Curve("batchnorm_mlp", 8,
-                                                               np.array([2.0, 1.5]))]
-    plot_curves({"MNIST": curves}, tmp_path / "f.png", "title")
-    write_curves_csv({"MNIST": curves}, tmp_path / "f.csv")
-    assert (tmp_path / "f.png").read_bytes().startswith(b"\x89PNG")
-    assert (tmp_path / "f.csv").read_text().splitlines() == [
-        "dataset,method,depth,step,loss", "MNIST,snn_mlp,8,1,2", "MNIST,snn_mlp,8,2,1",
-        "MNIST,batchnorm_mlp,8,1,2", "MNIST,batchnorm_mlp,8,2,1.5"]
+def test_each_runs_last_logged_loss_is_its_saved_models_loss_on_the_training_batches(
+        tmp_path):
+    # The independent check of the plotted quantity: the saved model (the last epoch's
+    # weights: no early stopping), applied with NumPy to the run's training rows in order,
+    # in full batches of 128 (the remainder left out), gives the last train_set_loss.
+    curves = reproduce_figure1(CONFIG, SMALL, tmp_path, workers=1, verbose=0)
+    assert [(c.method, c.depth, len(c.losses)) for c in curves] == [
+        ("snn_mlp", 2, 2), ("batchnorm_mlp", 2, 2)]
+    x, y = load_digits(return_X_y=True)
+    for curve in curves:
+        model = keras.saving.load_model(curve.run_dir / "model.keras")
+        rows = np.load(curve.run_dir / "splits.npz")["train"]
+        inputs = Standardization.load(curve.run_dir / "standardization.npz").apply(
+            x[rows].astype("float32"))
+        full = len(rows) - len(rows) % 128  # 1,437 training rows: 11 full batches
+        probabilities = np.concatenate([
+            _forward_in_training_mode(model, inputs[start:start + 128])
+            for start in range(0, full, 128)])
+        expected = -np.mean(np.log(probabilities[np.arange(full), y[rows][:full]]))
+        assert curve.final_loss == pytest.approx(expected, rel=1e-4), curve.method
+
+
+def test_a_run_without_the_training_set_loss_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="train_set_loss: got 'off'"):
+        reproduce_figure1(CONFIG, [*SMALL, "training.train_set_loss=off"], tmp_path,
+                          workers=1, verbose=0)
+
+
+def test_the_figure_csv_and_report_are_written(tmp_path):
+    curves = [Curve("snn_mlp", 8, np.array([2.0, 1.0, 0.5]), tmp_path),
+              Curve("batchnorm_mlp", 8, np.array([2.0, 2.5, 1.5]), tmp_path)]
+    summary = write_curves(curves, tmp_path, "title")
+    assert (tmp_path / "figure1.png").read_bytes().startswith(b"\x89PNG")
+    with open(tmp_path / "figure1_curves.csv") as handle:
+        rows = [(r["method"], r["depth"], r["epoch"], float(r["train_set_loss"]))
+                for r in csv.DictReader(handle)]
+    assert rows == [("snn_mlp", "8", "1", 2.0), ("snn_mlp", "8", "2", 1.0),
+                    ("snn_mlp", "8", "3", 0.5), ("batchnorm_mlp", "8", "1", 2.0),
+                    ("batchnorm_mlp", "8", "2", 2.5), ("batchnorm_mlp", "8", "3", 1.5)]
+    assert summary in (tmp_path / "report.md").read_text()
+
+
+def test_the_summary_counts_the_epochs_whose_loss_rose():
+    curves = [Curve("batchnorm_mlp", 16, np.array([3.0, 2.0, 2.5, 1.0, 1.2]), None)]
+    assert "| BatchNorm | 16 | 5 | 3.0000 | 1.2000 | 2 |" in format_summary(curves)

@@ -1,139 +1,166 @@
-"""Figure 1 of the SNN paper: training loss per update step, SNN against BatchNorm networks.
+"""Figure 1 of the SNN paper: the training loss of SNNs and BatchNorm networks, per epoch.
 
-The paper trains feed-forward networks of 8, 16 and 32 hidden layers, each as wide as the
-input, with plain SGD (learning rate 1e-5, batch 128, 2000 epochs in the authors'
-scripts) on MNIST and CIFAR-10, and plots the training loss of every update step: the SNN
-curves fall smoothly while the curves of ReLU networks with batch normalization are
-noisier, with spikes. Here each network is trained with `train_on_batch`, which returns
-the loss of exactly that step.
+The networks are the runs of one sweep (`configs/paper/figure1.yaml`: method x depth,
+trained as the authors' figure1/run.py trains them); each run logs `train_set_loss`, the
+loss of the whole training set once per epoch (`training.train_set_loss`), which is the
+quantity the authors plot. This module runs the sweep, reads those curves back from the
+run directories and draws, tabulates and writes them.
 
-Reference: Klambauer et al. 2017, Figure 1; the training setup of the authors' figure1
-scripts (bioinf-jku/SNNs).
+Layout of the output directory: `runs/` (the sweep directory, one run per network),
+`figure1.png`, `figure1_curves.csv` (one row per network and epoch) and `report.md`.
+
+Reference: Klambauer et al. 2017, arXiv:1706.02515v5, Figure 1; bioinf-jku/SNNs,
+figure1/run.py.
 """
 
 import csv
 import dataclasses
-import io
 from pathlib import Path
 
-import keras
 import numpy as np
 
-from snn.models import build_model
+from snn import runs
+from snn.errors import ConfigError
 from snn.paper.results import METHOD_NAMES
+from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
+from snn.util.files import write_atomic, write_csv
 from snn.util.plotting import pyplot, save_figure
-from snn.util.files import write_atomic
 
-METHODS = ("snn_mlp", "batchnorm_mlp")
-DEPTHS = (8, 16, 32)
+QUANTITY = "train_set_loss"
+CURVES_CSV = "figure1_curves.csv"
+FIGURE = "figure1.png"
+REPORT = "report.md"
 
 
 @dataclasses.dataclass(frozen=True)
 class Curve:
-    """The training loss of one network, one value per update step.
+    """The training-set loss of one network, one value per epoch.
 
     Attributes:
-        method: builder name ("snn_mlp" or "batchnorm_mlp").
+        method: builder name, e.g. "snn_mlp" or "batchnorm_mlp".
         depth: number of hidden layers.
-        losses: float array (steps,).
+        losses: float array (epochs,); `losses[k]` is the loss after epoch k + 1.
+        run_dir: Path of the run that logged it.
     """
 
     method: str
     depth: int
     losses: np.ndarray
+    run_dir: Path
 
     @property
     def final_loss(self):
-        """Mean loss over the last tenth of the steps."""
-        return float(np.mean(self.losses[-max(1, len(self.losses) // 10):]))
+        """The loss after the last epoch."""
+        return float(self.losses[-1])
 
 
-def training_curves(x, y, num_classes, depths=DEPTHS, methods=METHODS, epochs=5,
-                    learning_rate=1e-5, batch_size=128, seed=0, progress=print):
-    """Train each method at each depth with plain SGD and record every step's loss.
+def reproduce_figure1(config, overrides, out_dir, workers=None, verbose=1,
+                      executor="local", address=None):
+    """Train the figure's networks (resuming finished or interrupted runs) and read their
+    per-epoch training-set losses.
 
     Args:
-        x: float32 array (n, features), standardized inputs.
-        y: int array (n,), class indices.
-        num_classes: int.
-        depths: hidden-layer counts.
-        methods: builder names; every hidden layer has `features` units.
-        epochs: passes over the data.
-        learning_rate: SGD step size.
-        batch_size: examples per step.
-        seed: fixes initialization and the order of examples (the same for all networks).
-        progress: called with one line per finished network, or None.
+        config: str or Path of the figure's sweep config (`configs/paper/figure1.yaml`).
+        overrides: list of "key=value" strings applied to every run (a budget, a data set).
+        out_dir: str or Path; the runs go to `out_dir/runs`.
+        workers, verbose, executor, address: as for `snn.sweeps.run_sweeps`.
 
     Returns:
-        list of `Curve`, methods outer, depths inner.
+        list of `Curve`, one per completed run, in grid order.
+
+    Raises:
+        ConfigError: the config or an override is invalid, or a run does not log
+            `train_set_loss`.
+        TrainingError: no run completed.
     """
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(len(x)) for _ in range(epochs)]
-    curves = []
-    for method in methods:
-        for depth in depths:
-            keras.utils.set_random_seed(seed)
-            model = build_model(method, input_shape=x.shape[1:], num_outputs=num_classes,
-                                depth=depth, units=x.shape[1], dropout_rate=0.0, seed=seed)
-            model.compile(optimizer=keras.optimizers.SGD(learning_rate),
-                          loss="sparse_categorical_crossentropy")
-            losses = [model.train_on_batch(x[order[i:i + batch_size]],
-                                           y[order[i:i + batch_size]])
-                      for order in orders for i in range(0, len(x), batch_size)]
-            curve = Curve(method, depth, np.asarray(losses, dtype=float))
-            curves.append(curve)
-            keras.backend.clear_session()
-            if progress:
-                progress(f"{METHOD_NAMES[method]} depth {depth}: final loss "
-                         f"{curve.final_loss:.4f}")
-    return curves
+    sweep = plan_sweep(config, overrides)
+    if any(run.config and run.config.training.train_set_loss == "off" for run in sweep.runs):
+        raise ConfigError(f"{config}: training.train_set_loss: got 'off'; Figure 1 plots "
+                          "the training-set loss per epoch: expected 'training' or "
+                          "'inference'", key="training.train_set_loss")
+    [result] = run_sweeps([(sweep, Path(out_dir) / "runs")], workers, verbose, executor,
+                          address)
+    require_a_completed_run([result])
+    return [read_curve(result.sweep_dir / run.name, run.config) for run in sweep.runs
+            if result.outcomes.get(run.name) and
+            result.outcomes[run.name].status == "completed"]
 
 
-def plot_curves(panels, path, title):
-    """The figure: one panel per data set, training loss (log scale) against step.
+def read_curve(run_dir, config):
+    """One run's `train_set_loss` per epoch, from its `history.csv`.
 
     Args:
-        panels: {data set name: list of `Curve`}.
+        run_dir: Path of a completed holdout run.
+        config: its `ExperimentConfig`.
+
+    Returns:
+        `Curve`.
+    """
+    with open(Path(run_dir) / runs.HISTORY, newline="") as handle:
+        losses = [float(row[QUANTITY]) for row in csv.DictReader(handle)]
+    return Curve(config.model.name, config.model.arguments["depth"],
+                 np.asarray(losses), Path(run_dir))
+
+
+def plot_curves(curves, path, title):
+    """The figure: training-set loss (log scale) against epoch, colour by depth, solid
+    for the SNN and dashed for the others.
+
+    Args:
+        curves: list of `Curve`.
         path: the PNG file.
-        title: str, the figure title.
+        title: str.
     """
     plt = pyplot()
-    figure, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.5),
-                                squeeze=False, constrained_layout=True)
-    colors = dict(zip(DEPTHS, plt.get_cmap("tab10")(np.arange(len(DEPTHS)))))
-    for axis, (name, curves) in zip(axes[0], panels.items()):
-        for curve in curves:
-            axis.plot(np.arange(1, len(curve.losses) + 1), curve.losses, linewidth=0.8,
-                      color=colors.get(curve.depth), linestyle="-" if curve.method ==
-                      "snn_mlp" else "--",
-                      label=f"{METHOD_NAMES[curve.method]} depth {curve.depth}")
-        axis.set_yscale("log")
-        axis.set_xlabel("update step")
-        axis.set_ylabel("training loss")
-        axis.set_title(name)
-        axis.legend(fontsize="small", ncol=2)
-    figure.suptitle(title)
+    figure, axis = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    depths = sorted({curve.depth for curve in curves})
+    colors = dict(zip(depths, plt.get_cmap("tab10")(np.arange(len(depths)))))
+    for curve in curves:
+        axis.plot(np.arange(1, len(curve.losses) + 1), curve.losses, linewidth=1.0,
+                  color=colors[curve.depth],
+                  linestyle="-" if curve.method == "snn_mlp" else "--",
+                  label=f"{METHOD_NAMES[curve.method]} depth {curve.depth}")
+    axis.set_yscale("log")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("training-set loss (cross-entropy)")
+    axis.legend(fontsize="small", ncol=2)
+    axis.set_title(title)
     save_figure(figure, path)
 
 
-def write_curves_csv(panels, path):
-    """Every step's loss: columns dataset, method, depth, step, loss."""
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(["dataset", "method", "depth", "step", "loss"])
-    for name, curves in panels.items():
-        for curve in curves:
-            writer.writerows([name, curve.method, curve.depth, step, f"{loss:.6g}"]
-                             for step, loss in enumerate(curve.losses, start=1))
-    write_atomic(path, lambda tmp: Path(tmp).write_text(text.getvalue()))
+def write_curves(curves, out_dir, title):
+    """Write the figure, `figure1_curves.csv` and `report.md` to `out_dir`.
+
+    Args:
+        curves: list of `Curve`.
+        out_dir: Path, an existing directory.
+        title: str, the figure's title.
+
+    Returns:
+        str, the summary table (Markdown).
+    """
+    out_dir = Path(out_dir)
+    plot_curves(curves, out_dir / FIGURE, title)
+    write_csv(out_dir / CURVES_CSV, [
+        {"method": curve.method, "depth": curve.depth, "epoch": epoch, QUANTITY: loss}
+        for curve in curves for epoch, loss in enumerate(curve.losses, start=1)])
+    summary = format_summary(curves)
+    write_atomic(out_dir / REPORT, lambda tmp: Path(tmp).write_text(
+        f"# Figure 1 of the SNN paper\n\n{title}\n\n![training-set loss]({FIGURE})\n\n"
+        f"{summary}\n"))
+    return summary
 
 
-def format_summary(panels):
-    """A Markdown table: the final training loss per data set, method and depth."""
-    lines = ["| data set | method | depth | final loss |", "|---|---|---:|---:|"]
-    for name, curves in panels.items():
-        for curve in curves:
-            lines.append(f"| {name} | {METHOD_NAMES[curve.method]} | {curve.depth} | "
-                         f"{curve.final_loss:.4f} |")
-    lines.append("\nfinal loss: the mean training loss over the last tenth of the steps.")
+def format_summary(curves):
+    """A Markdown table per network: the loss after the first and the last epoch, and how
+    often the loss went up from one epoch to the next (what Figure 1 shows as noise)."""
+    lines = ["| method | depth | epochs | loss after epoch 1 | final loss | epochs with a "
+             "higher loss than the one before |", "|---|---:|---:|---:|---:|---:|"]
+    for curve in curves:
+        rises = int(np.sum(np.diff(curve.losses) > 0))
+        lines.append(f"| {METHOD_NAMES[curve.method]} | {curve.depth} | "
+                     f"{len(curve.losses)} | {curve.losses[0]:.4f} | "
+                     f"{curve.final_loss:.4f} | {rises} |")
+    lines.append(f"\nloss: `{QUANTITY}`, the cross-entropy of the whole training set "
+                 "after each epoch (`training.train_set_loss`).")
     return "\n".join(lines)
