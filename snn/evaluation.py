@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from snn.data import split_indices
-from snn.data.splits import split_off
+from snn.data.splits import scaffold_split, split_off
 from snn.errors import ConfigError, DataError
 
 
@@ -43,8 +43,17 @@ def fold_indices(config, dataset):
         ConfigError: a UCI-121 protocol with a data source that has no UCI-121 splits.
         DataError: too few examples of a class to stratify.
     """
-    protocol, data, seed = config.evaluation.protocol, config.data, config.seed
+    evaluation, data = config.evaluation, config.data
+    protocol = evaluation.protocol
+    seed = config.seed if evaluation.split_seed is None else evaluation.split_seed
     labels = dataset.stratify
+    if protocol == "holdout" and evaluation.split == "scaffold":
+        if dataset.predefined.scaffolds is None:
+            raise ConfigError("evaluation.split: 'scaffold' needs each row's scaffold, which "
+                              "data.source: tox21 gives; expected split: random",
+                              key="evaluation.split")
+        return [scaffold_split(dataset.predefined.scaffolds, data.validation_fraction,
+                               data.test_fraction)]
     if protocol == "holdout":
         return [split_indices(len(dataset.x), data.validation_fraction, data.test_fraction,
                               seed, labels)]

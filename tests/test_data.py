@@ -8,6 +8,7 @@ import pytest
 from snn.config import DataConfig
 from snn.data import Standardization, load_dataset, resolve_data_path, split_indices
 from snn.data.sources import load_csv
+from snn.data.splits import scaffold_split
 from snn.errors import ConfigError, DataError
 
 
@@ -190,3 +191,20 @@ def test_htru2_with_or_without_its_header_line(tmp_path):
     (tmp_path / "short.csv").write_text("1,2,3,0\n")
     with pytest.raises(DataError, match="short.csv: 4 columns; HTRU2 has 9"):
         load_htru2(tmp_path / "short.csv")
+
+
+def test_scaffold_split_places_whole_groups_largest_first():
+    # 10 rows, shares 0.6 / 0.2 / 0.2, so training takes at most 6 rows and training plus
+    # validation at most 8. a (5 rows) trains; b (3) would make training 8, so it
+    # validates (5 + 3 <= 8); of the single rows, d (row 9, the later one) comes first
+    # and fills training to 6; c no longer fits training or validation: test.
+    scaffolds = np.array(["a"] * 5 + ["b"] * 3 + ["c", "d"])
+    splits = scaffold_split(scaffolds, 0.2, 0.2)
+    assert {name: rows.tolist() for name, rows in splits.items()} == {
+        "train": [0, 1, 2, 3, 4, 9], "validation": [5, 6, 7], "test": [8]}
+
+
+def test_scaffold_split_with_too_few_scaffolds_names_the_empty_split():
+    with pytest.raises(DataError, match="the 2 scaffolds of 10 rows leave the validation "
+                                        "split empty"):
+        scaffold_split(np.array(["a"] * 6 + ["b"] * 4), 0.2, 0.2)

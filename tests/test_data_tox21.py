@@ -14,17 +14,20 @@ def test_fingerprints_and_missing_labels(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(HEADER + "CCO,0,1,,0,0,0,0,0,0,0,0,1\n"
                              "not-a-molecule,0,0,0,0,0,0,0,0,0,0,0,0\n"
-                             "c1ccccc1,,,,,,,,,,,,1\n")
-    x, y = load_tox21(path, radius=2, bits=256)
-    assert x.shape == (2, 256)  # the unparsable SMILES is dropped
+                             "c1ccccc1,,,,,,,,,,,,1\n"
+                             "CCc1ccccc1,0,0,0,0,0,0,0,0,0,0,0,0\n")
+    x, y, predefined = load_tox21(path, radius=2, bits=256)
+    assert x.shape == (3, 256)  # the unparsable SMILES is dropped
     assert set(np.unique(x)) <= {0.0, 1.0} and x[0].sum() > 0
     assert np.isnan(y[0, 2]) and y[0, 1] == 1 and np.isnan(y[1, :11]).all() and y[1, 11] == 1
+    # Bemis-Murcko scaffolds: ethanol has no ring; ethylbenzene's is the benzene ring.
+    assert predefined.scaffolds.tolist() == ["", "c1ccccc1", "c1ccccc1"]
 
 
 def test_descriptors_are_appended(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(HEADER + "CCO,0,0,0,0,0,0,0,0,0,0,0,0\n")
-    x, _ = load_tox21(path, bits=64, descriptors=True)
+    x, *_ = load_tox21(path, bits=64, descriptors=True)
     assert x.shape[1] > 64 + 100 and np.all(np.isfinite(x))
 
 
@@ -36,9 +39,10 @@ def test_wrong_header_is_named(tmp_path):
 
 
 def test_real_tox21(shared_data):
-    x, y = load_tox21(shared_data / "tox21" / "tox21.csv", bits=1024)
+    x, y, predefined = load_tox21(shared_data / "tox21" / "tox21.csv", bits=1024)
     # README: 7,831 molecules; RDKit rejects a handful (8 with RDKit 2026.09) for valence
     # errors. 12 tasks with missing labels.
     assert 7800 <= len(x) <= 7831 and x.shape[1] == 1024 and y.shape == (len(x), 12)
     assert 0 < np.isnan(y).mean() < 0.3
     assert np.nanmean(y) < 0.15  # the assays are imbalanced: few actives
+    assert len(predefined.scaffolds) == len(x)

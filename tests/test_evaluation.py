@@ -55,6 +55,33 @@ def test_previous_fold_validation_needs_kfold_and_three_folds():
         _config("kfold", 2, validation="previous_fold")
 
 
+def test_a_fixed_split_seed_keeps_the_rows_while_the_experiment_seed_changes():
+    def holdout(seed, **evaluation):
+        config = parse_config({"name": "t", "seed": seed, "evaluation": evaluation,
+                               "data": {"validation_fraction": 0.2}})
+        return fold_indices(config, _dataset())[0]["test"]
+
+    assert np.array_equal(holdout(1, split_seed=7), holdout(2, split_seed=7))
+    assert np.array_equal(holdout(7), holdout(1, split_seed=7))
+    assert not np.array_equal(holdout(1), holdout(2))
+
+
+def test_the_scaffold_split_takes_the_sources_scaffolds_and_only_for_holdout():
+    # One scaffold of 50 rows and 50 scaffolds of one row: the big group trains whole,
+    # single rows fill training up to its 60 rows and validation up to 20; 20 test.
+    scaffolds = np.array(["ring"] * 50 + [f"s{i}" for i in range(50)])
+    config = parse_config({"name": "t", "evaluation": {"split": "scaffold"},
+                           "data": {"validation_fraction": 0.2, "test_fraction": 0.2}})
+    [fold] = fold_indices(config, _dataset(PredefinedSplits(scaffolds=scaffolds)))
+    assert set(range(50)) <= set(fold["train"])  # the largest scaffold stays whole
+    assert [len(fold[s]) for s in ("train", "validation", "test")] == [60, 20, 20]
+    with pytest.raises(ConfigError, match="'scaffold' needs each row's scaffold"):
+        fold_indices(config, _dataset())
+    with pytest.raises(ConfigError, match="evaluation.split: got 'scaffold', but protocol "
+                                          "'kfold' makes folds"):
+        _config("kfold", 5, split="scaffold")
+
+
 def test_uci121_uses_the_fixed_folds_and_selection_split():
     folds = [(np.arange(0, 75), np.arange(75, 100))] * 4
     predefined = PredefinedSplits(selection=(np.arange(50), np.arange(50, 100)), folds=folds)

@@ -31,10 +31,13 @@ class PredefinedSplits:
     Attributes:
         selection: (train, validation) row indices for model selection, or None.
         folds: list of (train, test) row indices for the final estimate, or None.
+        scaffolds: one group label per row (Tox21: each molecule's Bemis-Murcko
+            scaffold) for the scaffold split, or None.
     """
 
     selection: tuple | None = None
     folds: list | None = None
+    scaffolds: np.ndarray | None = None
 
 
 def list_sources():

@@ -66,6 +66,53 @@ def split_indices(num_examples, validation_fraction, test_fraction, seed, strati
     return {"train": train, "validation": validation, "test": test}
 
 
+def scaffold_split(scaffolds, validation_fraction, test_fraction):
+    """Row indices of train, validation and test splits that keep each scaffold whole.
+
+    Molecules sharing a scaffold go to one split, so the test split holds chemotypes the
+    model never trained on. Groups are taken largest first (ties: the group whose first
+    row comes later first); each goes to training while training stays within its share
+    of the rows, else to validation while that stays within its share, else to test.
+    Deterministic: no seed.
+
+    Args:
+        scaffolds: array (n,) of group labels, e.g. Bemis-Murcko scaffold SMILES.
+        validation_fraction: float in (0, 1), the share of rows meant for validation.
+        test_fraction: float in (0, 1), the share meant for the test split.
+
+    Returns:
+        dict {"train", "validation", "test"} -> sorted int64 row indices.
+
+    Raises:
+        DataError: a split would be empty (too few scaffolds).
+
+    Reference:
+        Wu et al., "MoleculeNet: A Benchmark for Molecular Machine Learning", Chemical
+        Science 2018 (the scaffold split).
+    """
+    groups = {}
+    for row, scaffold in enumerate(scaffolds):
+        groups.setdefault(scaffold, []).append(row)
+    ordered = sorted(groups.values(), key=lambda rows: (len(rows), rows[0]), reverse=True)
+    limits = {"train": (1.0 - validation_fraction - test_fraction) * len(scaffolds),
+              "validation": (1.0 - test_fraction) * len(scaffolds)}
+    splits = {"train": [], "validation": [], "test": []}
+    for rows in ordered:
+        if len(splits["train"]) + len(rows) <= limits["train"]:
+            splits["train"] += rows
+        elif len(splits["train"]) + len(splits["validation"]) + len(rows) <= \
+                limits["validation"]:
+            splits["validation"] += rows
+        else:
+            splits["test"] += rows
+    empty = [name for name, rows in splits.items() if not rows]
+    if empty:
+        raise DataError(f"evaluation.split: the {len(groups)} scaffolds of {len(scaffolds)} "
+                        f"rows leave the {empty[0]} split empty; expected more scaffolds, or "
+                        "evaluation.split: random")
+    return {name: np.array(sorted(rows), dtype=np.int64) for name, rows in splits.items()}
+
+
 @dataclasses.dataclass
 class Standardization:
     """Mean and scale of the training split (SNNs assume zero-mean, unit-variance inputs).

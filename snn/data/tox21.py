@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snn.data.sources import SOURCES
+from snn.data.sources import SOURCES, PredefinedSplits
 from snn.errors import DataError
 from snn.schema import PositiveInt
 
@@ -32,26 +32,31 @@ def load_tox21(
         descriptors: also append RDKit's 2D descriptors (about 200 columns).
 
     Returns:
-        (x, y): float32 features (n, bits [+ descriptors]) and float32 labels (n, 12), NaN
-        where a label is missing.
+        (x, y, predefined): float32 features (n, bits [+ descriptors]), float32 labels
+        (n, 12), NaN where a label is missing, and `PredefinedSplits` holding each
+        molecule's Bemis-Murcko scaffold (canonical SMILES; "" for acyclic molecules), for
+        `evaluation.split: scaffold`.
 
     Raises:
         DataError: RDKit is missing (`pip install -e '.[chem]'`), or the CSV lacks the
             `smiles` column or has another number of assay columns.
 
     Reference:
-        Huang et al., "Tox21 Challenge", 2016; Klambauer et al. 2017, Section 4.2.
+        Huang et al., "Tox21 Challenge", 2016; Klambauer et al. 2017, Section 4.2; Bemis &
+        Murcko, "The Properties of Known Drugs. 1. Molecular Frameworks", J. Med. Chem.
+        1996 (scaffolds).
     """
     try:
         from rdkit import Chem, RDLogger
         from rdkit.Chem import Descriptors, rdFingerprintGenerator
+        from rdkit.Chem.Scaffolds import MurckoScaffold
     except ImportError:
         raise DataError("data.source: tox21 needs RDKit; install it with "
                         "pip install -e '.[chem]'") from None
     smiles, labels = _read(path)
     RDLogger.DisableLog("rdApp.*")  # one line per unparsable molecule is noise here
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=bits)
-    rows, kept = [], []
+    rows, kept, scaffolds = [], [], []
     for i, text in enumerate(smiles):
         molecule = Chem.MolFromSmiles(text)
         if molecule is None:
@@ -63,7 +68,8 @@ def load_tox21(
                 values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)])
         rows.append(features)
         kept.append(i)
-    return np.stack(rows), labels[kept]
+        scaffolds.append(MurckoScaffold.MurckoScaffoldSmiles(mol=molecule))
+    return np.stack(rows), labels[kept], PredefinedSplits(scaffolds=np.array(scaffolds))
 
 
 def _read(path):
