@@ -5,13 +5,13 @@
 - a run (`metrics.json`): its settings, test and validation metrics (mean and standard
   deviation over folds, and each fold), and its training curves;
 - a sweep (`sweep.csv`): every run sorted by the selection metric, the selected settings and
-  their final run, and the selection metric against each swept setting; a sweep over
-  `model.name` that carries the paper's numbers (`paper.json`, written by the reproduction
-  scripts) also gets a table with the paper's values beside ours;
+  their final run, and the selection metric against each swept setting;
 - a UCI-121 comparison (`comparison.json`, from `scripts/reproduce_uci.py`): the rank table
   of Table 1 with the paper's numbers, and each method's accuracy per data set;
 - an HTRU2 comparison (`comparison.json` with each method's fold scores, from
-  `scripts/reproduce_htru2.py`): Table 3, ours beside the paper's, and each fold's AUC.
+  `scripts/reproduce_htru2.py`): Table 3, ours beside the paper's, and each fold's AUC;
+- a Tox21 comparison (`comparison.json` with cells per method and depth, from
+  `scripts/reproduce_tox21.py`): Table 2, ours beside the paper's.
 
 The report is `report.md` beside its PNGs in the same directory.
 """
@@ -31,7 +31,6 @@ from snn.util.plotting import pyplot, save_figure
 from snn.util.files import read_json, write_atomic
 
 REPORT = "report.md"
-PAPER = "paper.json"
 
 
 def write_report(directory):
@@ -161,8 +160,6 @@ def _sweep_report(directory):
         if final and final["status"] == "completed":
             lines += ["Final run of the selected settings (`final/`): " + ", ".join(
                 f"test {k} {v:.4f}" for k, v in final["metrics"]["test"].items()), ""]
-    if (directory / PAPER).is_file() and "model.name" in keys:
-        lines += paper_table(directory) + [""]
     tests = [name for name in (rows[0] if rows else {}) if name.startswith("test_")
              and not name.startswith("test_std_")]
     lines += ["| run | status | " + " | ".join([column, *tests]) + " |",
@@ -177,46 +174,6 @@ def _sweep_report(directory):
     # The base settings, overrides included: says how a (quick, reduced) run was made.
     lines += ["", "## Base config", "", "```yaml",
               (directory / "sweep.yaml").read_text().rstrip(), "```"]
-    return lines
-
-
-def paper_table(sweep_dir):
-    """Our mean test metric per method beside the paper's, for a sweep over `model.name`.
-
-    Without a second setting, one row per method: our mean and standard deviation over
-    folds beside the paper's. With one (`paper.json`'s "by", e.g. "model.depth"), one
-    column per value of it, each cell "ours / paper".
-
-    Args:
-        sweep_dir: Path of a sweep directory with `sweep.csv` and `paper.json`.
-
-    Returns:
-        list of str: a caption line, a blank line and the Markdown table's lines.
-    """
-    paper = read_json(sweep_dir / PAPER)
-    rows = [row for row in _read_csv(sweep_dir / "sweep.csv") if row["status"] == "completed"]
-    metric, by = paper["metric"], paper.get("by")
-    lines = [f"{paper['table']}: test {metric}, ours beside the paper's ({paper['source']}).",
-             ""]
-    if by is None:
-        ours = {row["model.name"]: row for row in rows}
-        lines += [f"| method | ours: {metric} | ours: std | paper: {metric} | paper: std |",
-                  "|---|---:|---:|---:|---:|"]
-        for method, (value, std) in paper["values"].items():
-            row = ours.get(method, {})
-            lines.append(f"| {METHOD_NAMES.get(method, method)} | "
-                         f"{_number(row.get(f'test_{metric}'))} | "
-                         f"{_number(row.get(f'test_std_{metric}'))} | {value:.4f} | "
-                         f"{std:.3f} |")
-        return lines
-    ours = {(row["model.name"], float(row[by])): row[f"test_{metric}"] for row in rows}
-    lines += ["| method | " + " | ".join(f"{by} {column}" for column in paper["columns"])
-              + " |", "|---|" + "---:|" * len(paper["columns"])]
-    for method, values in paper["values"].items():
-        cells = [f"{_number(ours.get((method, float(column)))) or '-'} / "
-                 f"{'-' if value is None else f'{value:.3f}'}"
-                 for column, value in zip(paper["columns"], values)]
-        lines.append(f"| {METHOD_NAMES.get(method, method)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -251,6 +208,10 @@ def _comparison_report(directory):
     saved = read_json(directory / "comparison.json")
     if "folds" in saved:  # methods compared over the folds of one data set
         return _fold_comparison_report(directory, saved)
+    if "cells" in saved:  # methods by depth, each cell over seeds
+        from snn.paper.tox21 import format_table
+
+        return ["# Tox21 (Table 2 of the SNN paper)", "", *format_table(saved)]
     from snn.paper.uci import format_comparison
 
     lines = ["# UCI-121 comparison (Table 1 of the SNN paper)", "",
@@ -314,26 +275,3 @@ def _number(value):
     if value in (None, ""):
         return ""
     return f"{float(value):.4f}"
-
-
-def paper_numbers(table, metric, values, by=None, columns=None,
-                  source="arXiv:1706.02515v5"):
-    """The content of `paper.json`: a paper table's numbers for `snn report`.
-
-    Args:
-        table: str, e.g. "Table 3 (HTRU2)".
-        metric: the test metric the table reports, e.g. "auc".
-        values: {builder name: (mean, standard deviation)}; or, with `by`,
-            {builder name: one value (or None) per entry of `columns`}.
-        by: None, or the swept config key of the table's columns, e.g. "model.depth".
-        columns: the values of `by` the table has, e.g. [2, 3, 4, 6, 8, 16, 32].
-        source: where the numbers come from.
-
-    Returns:
-        dict, ready for `snn.util.files.write_json`.
-    """
-    numbers = {"table": table, "metric": metric, "source": source,
-               "values": {method: list(row) for method, row in values.items()}}
-    if by is not None:
-        numbers.update(by=by, columns=list(columns))
-    return numbers

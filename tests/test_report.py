@@ -5,11 +5,9 @@ import yaml
 
 from snn.config import parse_config
 from snn.errors import RunDirError
-from snn.paper.results import HTRU2_AUC
-from snn.report import PAPER, paper_numbers, write_report
+from snn.report import write_report
 from snn.sweeps import plan_sweep, run_sweep
 from snn.training import train
-from snn.util.files import write_json
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -31,24 +29,18 @@ def test_a_run_report_has_its_metrics_and_training_curves(tmp_path):
     assert (tmp_path / "run" / "report_history.png").read_bytes().startswith(PNG_MAGIC)
 
 
-def test_a_sweep_over_methods_gets_the_papers_numbers_beside_ours(tmp_path):
+def test_a_sweep_report_names_the_selected_run_and_plots_the_metric(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump({
         "name": "bc", "data": {"source": "sklearn", "name": "breast_cancer"},
         "model": {"name": "snn_mlp", "depth": 1, "units": 8, "output_activation": "sigmoid"},
         "training": {"epochs": 2, "batch_size": 32},
-        "evaluation": {"protocol": "kfold", "folds": 2},
         "sweep": {"grid": {"model.name": ["snn_mlp", "msra_mlp"]},
                   "select": "validation auc max"}}))
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    write_json(tmp_path / "out" / PAPER, paper_numbers("Table 3 (HTRU2)", "auc",
-                                                             HTRU2_AUC))
     report = write_report(tmp_path / "out").read_text()
-    ours = result.outcomes["name=snn_mlp"].metrics
-    assert (f"| SNN | {ours['test']['auc']:.4f} | {ours['test_std']['auc']:.4f} | "
-            f"0.9803 | 0.010 |") in report
-    assert "| BatchNorm |  |  | 0.9760 | 0.013 |" in report  # not in this sweep
-    assert f"Selected **{result.selected}**" in report
+    value = result.outcomes[result.selected].metrics["validation"]["auc"]
+    assert f"Selected **{result.selected}** (validation auc {value:.4f})" in report
     assert (tmp_path / "out" / "report_sweep.png").read_bytes().startswith(PNG_MAGIC)
 
 
@@ -82,22 +74,3 @@ def test_a_directory_without_results_is_a_one_line_cli_error(tmp_path, snn_cli):
     assert result.stderr.strip() == f"snn: error: {tmp_path / 'missing'}: no such directory"
 
 
-def test_a_method_by_depth_table_puts_ours_and_the_papers_in_each_cell(tmp_path):
-    path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "bc", "data": {"source": "sklearn", "name": "breast_cancer"},
-        "model": {"name": "snn_mlp", "units": 8, "output_activation": "sigmoid"},
-        "training": {"epochs": 1, "batch_size": 32},
-        "sweep": {"grid": {"model.name": ["snn_mlp", "msra_mlp"], "model.depth": [1, 2]},
-                  "select": "validation auc max"}}, sort_keys=False))
-    result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    write_json(tmp_path / "out" / PAPER, paper_numbers(
-        "Table X", "auc", {"snn_mlp": [0.8, None], "resnet_mlp": [0.7, 0.6]},
-        by="model.depth", columns=[1, 2]))
-    auc = {name: outcome.metrics["test"]["auc"] for name, outcome in
-           result.outcomes.items()}
-    report = write_report(tmp_path / "out").read_text()
-    assert "| method | model.depth 1 | model.depth 2 |" in report
-    assert (f"| SNN | {auc['name=snn_mlp,depth=1']:.4f} / 0.800 | "
-            f"{auc['name=snn_mlp,depth=2']:.4f} / - |") in report
-    assert "| ResNet | - / 0.700 | - / 0.600 |" in report

@@ -9,7 +9,7 @@ import yaml
 from snn.errors import ConfigError
 from snn.sweeps import plan_sweep
 from snn.sweeps.outcome import RunOutcome
-from snn.sweeps.selection import nested_estimate, select, select_per_fold
+from snn.sweeps.selection import nested_estimate, select, select_per_fold, select_within
 
 # The SNN paper's rule on the UCI sets (Appendix A4.1).
 PAPER_RULE = ["validation accuracy max", "model.depth max", "training.learning_rate min",
@@ -111,3 +111,25 @@ def test_a_bad_selection_rule_is_named_before_anything_runs(tmp_path, rule, swee
     grid = sweep.pop("grid", {"model.depth": [2, 4]})
     with pytest.raises(ConfigError, match=message):
         _sweep(tmp_path, grid, rule, **sweep)
+
+
+def test_select_within_picks_per_depth_on_the_mean_over_seeds(tmp_path):
+    # Grid order: depth, learning rate, seed. At depth 2, lr 0.01 has the better mean over
+    # its seeds (0.85 against 0.8) though lr 0.1 has the single best run (0.9); at depth 8
+    # lr 0.01 lost a seed (failed), so lr 0.1 is chosen even with a lower mean.
+    sweep = _sweep(tmp_path, {"model.depth": [2, 8], "training.learning_rate": [0.01, 0.1],
+                              "seed": [0, 1]}, "validation accuracy max")
+    validation = [0.84, 0.86, 0.9, 0.7, 0.95, 0.95, 0.6, 0.62]
+    tests = [0.5, 0.7, 0.1, 0.1, 0.9, 0.9, 0.3, 0.5]
+    outcomes = _outcomes(sweep, [[v] for v in validation], [[t] for t in tests])
+    outcomes[sweep.runs[5].name] = RunOutcome("failed", {}, "the loss became nan")
+    choices = select_within(sweep, outcomes, "model.depth")
+    assert list(choices) == [2, 8]
+    assert [run.name for run in choices[2].runs] == [
+        "depth=2,learning_rate=0.01,seed=0", "depth=2,learning_rate=0.01,seed=1"]
+    assert choices[2].value == pytest.approx(0.85)
+    mean, std = choices[2].test_summary
+    assert mean["accuracy"] == pytest.approx(0.6) and std["accuracy"] == pytest.approx(
+        0.1414213, rel=1e-5)  # the sample standard deviation of 0.5 and 0.7
+    assert [run.settings["training.learning_rate"] for run in choices[8].runs] == [0.1, 0.1]
+    assert choices[8].value == pytest.approx(0.61)

@@ -28,16 +28,17 @@ def method_configs(folder, methods):
     return configs
 
 
-def network_overrides(config, grid, epochs=None):
+def network_overrides(config, grid, epochs=None, units=256):
     """A preset's overrides of one method's config.
 
-    A network gets the preset's grid, 256 units and rectangular layers (and `epochs`, if
-    given); a reference method (SVM, random forest, ...) keeps its own small grid.
+    A network gets the preset's grid, `units` units and rectangular layers (and `epochs`,
+    if given); a reference method (SVM, random forest, ...) keeps its own small grid.
 
     Args:
         config: Path of the method's config; its stem (e.g. "resnet") picks its grid.
         grid: {config stem or "*" (every other network): the `sweep.grid` value, as YAML}.
         epochs: int or None (keep the config's).
+        units: int, the width of every hidden layer.
 
     Returns:
         list of "key=value" override strings.
@@ -47,6 +48,6 @@ def network_overrides(config, grid, epochs=None):
     """
     if model_kind(load_config(config).model.name) == "reference":
         return []
-    return [f"sweep.grid={grid.get(config.stem, grid['*'])}", "model.units=256",
+    return [f"sweep.grid={grid.get(config.stem, grid['*'])}", f"model.units={units}",
             "model.layer_form=rectangular",
             *([f"training.epochs={epochs}"] if epochs else [])]

@@ -4,7 +4,8 @@
 picks one run per fold from that fold's validation value alone and reports the picked
 run's test metrics in that fold (nested selection): a fold's test rows never inform its
 choice, since the trainer computes a fold's validation metrics on rows taken from its
-training rows only (`snn.evaluation`).
+training rows only (`snn.evaluation`). `select_within` picks one setting per value of a
+grid key (e.g. per depth), each on the mean validation value over its seeds.
 
 Runs of equal validation value are told apart by `sweep.select`'s tie-breaks, in order:
 each keeps the runs whose config value of a dotted key is the least ("min") or the
@@ -72,6 +73,74 @@ def select_per_fold(sweep, outcomes):
             choice.test = outcomes[choice.run.name].metrics["folds"][fold]["test"]
         choices.append(choice)
     return choices
+
+
+@dataclasses.dataclass
+class ReplicatedChoice:
+    """A setting picked on the mean validation value of its replicates.
+
+    Attributes:
+        runs: the setting's runs, one per replicate (e.g. per seed), in grid order.
+        value: their mean validation value of the selection metric.
+        test: each run's test metrics {name: value}, in the order of `runs`.
+    """
+
+    runs: list
+    value: float
+    test: list
+
+    @property
+    def test_summary(self):
+        """({metric: mean}, {metric: standard deviation, ddof=1}) over the replicates."""
+        return summarize(self.test)
+
+
+def select_within(sweep, outcomes, key, replicates=("seed",)):
+    """For each value of the config key `key`, the best setting by the mean validation value
+    of its replicates: runs whose settings differ only in the `replicates` keys.
+
+    A setting competes only when every one of its replicates completed with a finite
+    value (a seed that diverged counts against its setting rather than being left out);
+    ties are broken by `sweep.select`'s rules, as in `select`. A table of the SNN paper
+    with one best setting per number of layers (Table 2) is `select_within(..., key=
+    "model.depth")`.
+
+    Args:
+        sweep: `snn.sweeps.Sweep` whose grid has the `replicates` keys.
+        outcomes: {run name: `RunOutcome` or None}.
+        key: a dotted config key, e.g. "model.depth".
+        replicates: dotted grid keys whose values repeat a setting, e.g. ("seed",).
+
+    Returns:
+        {value of `key` (hashable, e.g. an int): `ReplicatedChoice`, or None where no
+        setting competes}, in grid order.
+    """
+    metric, _ = sweep.config.sweep.selection
+    settings = {}  # the settings apart from the replicate keys -> their runs
+    for run in sweep.runs:
+        if run.config is not None:
+            other = repr({k: v for k, v in run.settings.items() if k not in replicates})
+            settings.setdefault(other, []).append(run)
+    candidates = {}  # value of `key` -> [(runs, mean validation value)]
+    for runs in settings.values():
+        values = [_validation_value(outcomes.get(run.name), metric) for run in runs]
+        entry = candidates.setdefault(get_key(to_dict(runs[0].config), key), [])
+        if all(math.isfinite(value) for value in values):
+            entry.append((runs, sum(values) / len(values)))
+    choices = {}
+    for value, settings_of_value in candidates.items():
+        best = _best(sweep, [(runs[0], mean) for runs, mean in settings_of_value])
+        runs = next((runs for runs, _ in settings_of_value
+                     if best is not None and runs[0] is best.run), None)
+        choices[value] = runs and ReplicatedChoice(
+            runs, best.value, [outcomes[run.name].metrics["test"] for run in runs])
+    return choices
+
+
+def _validation_value(outcome, metric):
+    if outcome is None or outcome.status != "completed":
+        return math.nan
+    return outcome.metrics["validation"].get(metric, math.nan)
 
 
 def nested_estimate(choices):
