@@ -1,23 +1,25 @@
-"""Project the time of a full paper reproduction (UCI-121 or HTRU2) from a random sample of
-its trainings.
+"""Project the time of a full paper reproduction (UCI-121, HTRU2 or Tox21) from a random
+sample of its trainings.
 
     SNN_DATA_DIR=../shared/data python benchmarks/projection.py uci [--samples 24] [--seed 0]
     SNN_DATA_DIR=../shared/data python benchmarks/projection.py htru2 --samples 12
+    SNN_DATA_DIR=../shared/data python benchmarks/projection.py tox21 --samples 12
 
-A full run (`scripts/reproduce_uci.py` or `scripts/reproduce_htru2.py` without a preset)
-trains every setting of the seven networks' grids (configs/paper/<table>/) once per fold:
-on every complete UCI-121 set (one fold each), or on HTRU2's 10 folds. It is far too long
-to time whole, so this draws `--samples` trainings at random from that population and times
-each with the real trainer, in this process, for 1 and for `--epochs` epochs. The data sets
-are split into strata by size (UCI: four, by quartile of rows, since the few large sets
-dominate the cost; HTRU2: its one set); each stratum gets an equal share of the samples,
-each sample a set of its stratum uniformly, a method in proportion to its grid's size, then
-one of its settings. An HTRU2 sample trains one holdout split with a fold's shares (80%
-training, 10% validation, 10% test) in place of the 10 folds. The difference of the two
-times, per extra epoch, is its time per epoch; the 1-epoch time less one epoch is its fixed
-cost (data, model, tracing). A sampled training's projected time is its fixed cost plus 100
-epochs (the paper's budget); each stratum's mean times its number of trainings, summed, is
-the estimate, with a bootstrap 90% interval (resampling within strata). Output: a table on
+A full run (`scripts/reproduce_<table>.py` without a preset) trains every setting of the
+seven networks' grids (configs/paper/<table>/) once per fold: on every complete UCI-121 set
+(one fold each), on HTRU2's 10 folds, or on Tox21's one split (each seed a setting). It is
+far too long to time whole, so this draws `--samples` trainings at random from that
+population and times each with the real trainer, in this process, for 1 and for `--epochs`
+epochs. The data sets are split into strata by size (UCI: four, by quartile of rows, since
+the few large sets dominate the cost; HTRU2: its one set); each stratum gets an equal share
+of the samples, each sample a set of its stratum uniformly, a method in proportion to its
+grid's size, then one of its settings (Tox21: its one stratum and set). An HTRU2 sample
+trains one holdout split with a fold's shares (80% training, 10% validation, 10% test) in
+place of the 10 folds. The difference of the two times, per extra epoch, is its time per
+epoch; the 1-epoch time less one epoch is its fixed cost (data, model, tracing). A sampled
+training's projected time is its fixed cost plus 100 epochs (the paper's budget); each
+stratum's mean times its number of trainings, summed, is the estimate, with a bootstrap 90%
+interval (resampling within strata). Output: a table on
 stdout and `<table>_projection.json` in --out.
 """
 
@@ -41,7 +43,8 @@ HTRU2_FOLD = ["evaluation={protocol: holdout}", "data.validation_fraction=0.1",
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=("uci", "htru2"), help="which reproduction")
+    parser.add_argument("table", choices=("uci", "htru2", "tox21"),
+                        help="which reproduction")
     parser.add_argument("--samples", type=int, default=24,
                         help="trainings to time (a multiple of the strata: 4 for uci)")
     parser.add_argument("--epochs", type=int, default=6,
@@ -107,6 +110,8 @@ def _population(table):
     """(strata: lists of data set names, a sample's overrides for a set, folds per set)."""
     if table == "htru2":
         return [["htru2"]], lambda dataset: HTRU2_FOLD, 10
+    if table == "tox21":
+        return [["tox21"]], lambda dataset: [], 1
     from snn.paper.uci import default_root, select_datasets
     from snn.sweeps import plan_sweep
 
