@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +151,25 @@ def _environment_of_a_users_shell(monkeypatch):
     or TensorFlow here sets TF_CPP_MIN_LOG_LEVEL in this process, which the `snn` command
     would take for the user's choice and show TensorFlow's log lines."""
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+
+
+def forward_in_training_mode(model, x):
+    """A Keras MLP's outputs, recomputed in float64 with NumPy, independently of Keras:
+    Dense layers with their activation (SELU, ReLU, linear, softmax), and batch
+    normalization on the batch's own mean and biased variance, as in a training step."""
+    def softmax(h):
+        e = np.exp(h - h.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    activations = {"selu": lambda h: 1.0507009873554805 * np.where(
+        h > 0, h, 1.6732632423543772 * np.expm1(np.minimum(h, 0))),
+        "relu": lambda h: np.maximum(h, 0), "linear": lambda h: h, "softmax": softmax}
+    h = x.astype("float64")
+    for layer in model.layers[1:]:
+        weights = [w.astype("float64") for w in layer.get_weights()]
+        if type(layer).__name__ == "BatchNormalization":
+            gamma, beta = weights[:2]
+            h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
+        else:
+            h = activations[layer.activation.__name__](h @ weights[0] + weights[1])
+    return h

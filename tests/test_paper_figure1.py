@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
+from conftest import forward_in_training_mode
 from snn.data import Standardization
 from snn.errors import ConfigError
 from snn.paper.figure1 import Curve, format_summary, reproduce_figure1, write_curves
@@ -22,25 +23,6 @@ SMALL = ["data={source: sklearn, name: digits, validation_fraction: 0.1, "
          "sweep.grid=[{model.name: [snn_mlp], model.kernel_initializer: [lecun_normal], "
          "model.depth: [2]}, {model.name: [batchnorm_mlp], "
          "model.norm_position: [after_activation], model.depth: [2]}]"]
-
-
-def _forward_in_training_mode(model, x):
-    """The saved model's outputs, recomputed in float64 with NumPy: Dense layers with
-    their activation, batch normalization on the batch's mean and biased variance."""
-    activations = {"selu": lambda h: 1.0507009873554805 * np.where(
-        h > 0, h, 1.6732632423543772 * np.expm1(np.minimum(h, 0))),
-        "relu": lambda h: np.maximum(h, 0), "linear": lambda h: h,
-        "softmax": lambda h: np.exp(h - h.max(1, keepdims=True)) /
-        np.exp(h - h.max(1, keepdims=True)).sum(1, keepdims=True)}
-    h = x.astype("float64")
-    for layer in model.layers[1:]:
-        weights = [w.astype("float64") for w in layer.get_weights()]
-        if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta = weights[:2]
-            h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
-        else:
-            h = activations[layer.activation.__name__](h @ weights[0] + weights[1])
-    return h
 
 
 def test_each_runs_last_logged_loss_is_its_saved_models_loss_on_the_training_batches(
@@ -59,7 +41,7 @@ def test_each_runs_last_logged_loss_is_its_saved_models_loss_on_the_training_bat
             x[rows].astype("float32"))
         full = len(rows) - len(rows) % 128  # 1,437 training rows: 11 full batches
         probabilities = np.concatenate([
-            _forward_in_training_mode(model, inputs[start:start + 128])
+            forward_in_training_mode(model, inputs[start:start + 128])
             for start in range(0, full, 128)])
         expected = -np.mean(np.log(probabilities[np.arange(full), y[rows][:full]]))
         assert curve.final_loss == pytest.approx(expected, rel=1e-4), curve.method

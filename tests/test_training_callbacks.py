@@ -2,6 +2,8 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import forward_in_training_mode
+
 from snn.training.callbacks import ResumableEarlyStopping
 
 
@@ -96,26 +98,11 @@ def test_patience_counts_epochs_without_a_better_moving_average():
     assert stopping.stopped and stopping.stopped_epoch == 2 and stopping.best_epoch == 1
 
 
-def _batch_normalized_forward(model, x):
-    """An independent forward pass of a `batchnorm_mlp` (normalization after ReLU) in
-    training mode: each normalization layer uses the batch's mean and biased variance."""
-    h = x.astype("float64")
-    for layer in model.layers[1:]:
-        weights = [w.astype("float64") for w in layer.get_weights()]
-        if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta = weights[:2]
-            h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
-        else:
-            h = h @ weights[0] + weights[1]
-            h = np.maximum(h, 0) if layer.name != "output" else h
-    h = np.exp(h - h.max(1, keepdims=True))
-    return h / h.sum(1, keepdims=True)
-
-
 def test_training_mode_loss_uses_each_full_batchs_statistics_and_changes_no_state():
     # 50 rows in batches of 16, the remainder dropped: the loss is the mean over rows
     # 0-47 of three forward passes, each normalized by its own batch's statistics
-    # (recomputed in float64 above); the moving statistics and weights stay as they were.
+    # (recomputed in float64 by `forward_in_training_mode`); the moving statistics and
+    # weights stay as they were.
     from snn.models import build_model
     from snn.training.callbacks import TrainingSetLoss
 
@@ -136,7 +123,7 @@ def test_training_mode_loss_uses_each_full_batchs_statistics_and_changes_no_stat
     callback = TrainingSetLoss(x, y, 16, mode="training", drop_remainder=True)
     callback.set_model(model)
     callback.on_epoch_end(0, logs)
-    probabilities = np.concatenate([_batch_normalized_forward(model, x[start:start + 16])
+    probabilities = np.concatenate([forward_in_training_mode(model, x[start:start + 16])
                                     for start in (0, 16, 32)])
     expected = -np.mean(np.log(probabilities[np.arange(48), y[:48]]))
     assert logs["train_set_loss"] == pytest.approx(expected, rel=1e-5)
