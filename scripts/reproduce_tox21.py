@@ -16,7 +16,7 @@ random molecules. Running the same command again resumes. Needs RDKit
 
 --quick cuts each grid to depths 2 and 8, 1024 units, learning rate 0.05, L2 1e-5,
 rectangular layers (ResNet: rectangular blocks) and 20 epochs, and keeps each method's
-own dropout values and the 3 seeds: 72 trainings. Without it: 2,826 settings, 8,478
+own dropout values and the 3 seeds: 72 trainings. Without it: 2,718 settings, 8,154
 trainings.
 """
 
