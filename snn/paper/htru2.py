@@ -21,11 +21,8 @@ from snn.comparison import compare_methods
 from snn.errors import ConfigError
 from snn.paper.results import HTRU2_AUC, HTRU2_P_VALUE, HTRU2_REFERENCE_AUC, METHOD_NAMES
 from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
-from snn.util.files import write_atomic, write_csv, write_json
+from snn.paper.outputs import write_comparison
 
-RESULTS = "results.csv"
-COMPARISON_JSON = "comparison.json"
-COMPARISON_MD = "comparison.md"
 REFERENCE = "snn_mlp"
 METRIC = "auc"
 
@@ -77,15 +74,13 @@ def reproduce_htru2(methods, out_dir, workers=None, verbose=1, executor="local",
     incomplete = {name: _reason(result) for name, result in zip(names, results)
                   if None in result.folds}
     comparison = {"methods": _summaries(folds), "folds": folds, "incomplete": incomplete}
-    write_csv(out_dir / RESULTS, [
+    write_comparison(out_dir, [
         {"method": name, "fold": index, "selected": choice and choice.run.name,
          "validation_auc": choice and choice.value,
          "test_auc": choice and choice.test[METRIC]}
         for name, result in zip(names, results)
-        for index, choice in enumerate(result.folds, 1)])
-    write_json(out_dir / COMPARISON_JSON, comparison)
-    write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
-        "\n".join(format_comparison(comparison)) + "\n"))
+        for index, choice in enumerate(result.folds, 1)], comparison,
+        format_comparison(comparison))
     return comparison
 
 

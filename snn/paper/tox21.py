@@ -18,11 +18,8 @@ from pathlib import Path
 from snn.paper.results import METHOD_NAMES, TOX21_AUC, TOX21_DEPTHS
 from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
 from snn.sweeps.selection import select_within
-from snn.util.files import write_atomic, write_csv, write_json
+from snn.paper.outputs import write_comparison
 
-RESULTS = "results.csv"
-COMPARISON_JSON = "comparison.json"
-COMPARISON_MD = "comparison.md"
 METRIC = "auc"
 DEPTH = "model.depth"
 
@@ -71,11 +68,8 @@ def reproduce_tox21(methods, out_dir, workers=None, verbose=1, executor="local",
                           "paper_auc": paper and paper[0] / 100,
                           "paper_std": paper and paper[1] / 100})
     comparison = {"split": sweeps[0].config.evaluation.split, "cells": cells}
-    write_csv(out_dir / RESULTS, [{**cell, "selected": ";".join(cell["selected"])}
-                                  for cell in cells])
-    write_json(out_dir / COMPARISON_JSON, comparison)
-    write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
-        "\n".join(format_table(comparison)) + "\n"))
+    write_comparison(out_dir, [{**cell, "selected": ";".join(cell["selected"])}
+                               for cell in cells], comparison, format_table(comparison))
     return comparison
 
 

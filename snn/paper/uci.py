@@ -25,11 +25,8 @@ from snn.data.uci121 import list_datasets
 from snn.errors import ConfigError, DataError
 from snn.paper.results import METHOD_NAMES, UCI_RANK_DIFFERENCE
 from snn.sweeps import plan_sweep, require_a_completed_run, run_sweeps
-from snn.util.files import write_atomic, write_csv, write_json
+from snn.paper.outputs import write_comparison
 
-RESULTS = "results.csv"
-COMPARISON_JSON = "comparison.json"
-COMPARISON_MD = "comparison.md"
 REFERENCE = "snn_mlp"
 
 # Table A11's column for each network, by builder name.
@@ -125,10 +122,8 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
     skipped = {row["dataset"]: f"{row['method']}: {row['reason']}" for row in rows
                if row["test_accuracy"] is None}
     tables = comparison_tables(scores)
-    write_csv(out_dir / RESULTS, rows)
-    write_json(out_dir / COMPARISON_JSON, {**tables, "skipped": skipped})
-    write_atomic(out_dir / COMPARISON_MD, lambda tmp: Path(tmp).write_text(
-        "\n".join(format_comparison(tables)) + "\n"))
+    write_comparison(out_dir, rows, {**tables, "skipped": skipped},
+                     format_comparison(tables))
     return {"scores": scores, "datasets": tables["datasets"], "skipped": skipped,
             "comparison": [MethodComparison(**row) for row in tables["comparison"]],
             "tables": tables}
