@@ -15,6 +15,7 @@ figure1/run.py.
 
 import csv
 import dataclasses
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -123,8 +124,9 @@ def plot_curves(curves, path, title):
     axis.set_yscale("log")
     axis.set_xlabel("epoch")
     axis.set_ylabel("training-set loss (cross-entropy)")
+    axis.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs
     axis.legend(fontsize="small", ncol=2)
-    axis.set_title(title)
+    axis.set_title(textwrap.fill(title, 80), fontsize="medium")
     save_figure(figure, path)
 
 
