@@ -3,6 +3,8 @@
     snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR] [--overwrite]
     snn train --resume RUN_DIR
     snn evaluate RUN_DIR
+    snn predict RUN_DIR INPUT [-o OUT] [--fold N]
+    snn export RUN_DIR --format keras|saved_model|onnx|tflite -o PATH [--fold N]
     snn report DIR
     snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
               [--executor local|ray] [--address ADDRESS]
@@ -18,6 +20,7 @@ with status 2 (`--debug` shows the traceback instead).
 
 import argparse
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -142,7 +145,7 @@ def run_reporting_errors(function, debug=False):
 
 
 def _parser():
-    from snn import __version__
+    from snn.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="snn", description="Self-normalizing neural networks on Keras 3.")
@@ -150,8 +153,8 @@ def _parser():
                         help="show the full traceback of an error")
     parser.add_argument("--version", action="version", version=f"snn {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    for add in (_add_train, _add_sweep, _add_evaluate, _add_report, _add_models,
-                _add_diagnose, _add_audit, _add_theory):
+    for add in (_add_train, _add_sweep, _add_evaluate, _add_predict, _add_export, _add_report,
+                _add_models, _add_diagnose, _add_audit, _add_theory):
         add(commands)
     return parser
 
@@ -302,6 +305,81 @@ def _evaluate(args):
     test = evaluate(args.run_dir)
     recorded = read_json(os.path.join(args.run_dir, runs.METRICS))["test"]
     print(format_metrics({"test": test, "recorded": recorded}))
+    return 0
+
+
+def _add_predict(commands):
+    predict = _command(commands, "predict", _predict,
+                       "predict on new rows with a finished run (its preprocessing included)")
+    predict.add_argument("run_dir", help="a run directory written by `snn train`")
+    predict.add_argument("input", type=Path,
+                         help="rows to predict on: .csv, .csv.gz, .parquet or .npz; a "
+                         "table's columns are matched by name and its label column unused")
+    predict.add_argument("-o", "--output", type=Path, default=None,
+                         help="where to write the predictions (.csv or .parquet; default: "
+                         "CSV on standard output)")
+    predict.add_argument("--fold", type=int, default=None,
+                         help="one fold's model of a k-fold run (from 1); default: the mean "
+                         "of the folds' outputs")
+
+
+def _predict(args):
+    from snn import runs
+    from snn.errors import ConfigError
+    from snn.util.console import import_keras_quietly
+    from snn.util.files import write_atomic
+
+    runs.check_complete(args.run_dir)  # a mistake is said before Keras loads
+    if args.output is not None and args.output.suffix not in (".csv", ".parquet"):
+        raise ConfigError(f"--output: got {str(args.output)!r}; expected a .csv or .parquet "
+                          "file name")
+    import_keras_quietly()
+    from snn.inference import load_run, predictions_table, read_rows
+
+    run = load_run(args.run_dir, args.fold)
+    table = predictions_table(run, read_rows(args.input, run), str(args.input))
+    if args.output is None:
+        table.to_csv(sys.stdout, index=False)
+        return 0
+    writer = table.to_parquet if args.output.suffix == ".parquet" else \
+        functools.partial(table.to_csv, index=False)
+    write_atomic(args.output, writer)
+    print(f"{len(table)} predictions written to {args.output}")
+    return 0
+
+
+def _add_export(commands):
+    export = _command(commands, "export", _export,
+                      "export a finished run's network with its preprocessing, for raw rows")
+    export.add_argument("run_dir", help="a run directory written by `snn train`")
+    export.add_argument("--format", required=True,
+                        choices=["keras", "saved_model", "onnx", "tflite"],
+                        help="keras (.keras file), saved_model (TensorFlow SavedModel "
+                        "directory), onnx (.onnx) or tflite (LiteRT .tflite)")
+    export.add_argument("-o", "--output", type=Path, required=True,
+                        help="the file (or SavedModel directory) to write; a JSON "
+                        "description is written beside it")
+    export.add_argument("--fold", type=int, default=None,
+                        help="one fold's model of a k-fold run (from 1); default: the mean "
+                        "of the folds' outputs, inside the exported model")
+
+
+def _export(args):
+    from snn import runs
+    from snn.util.console import import_keras_quietly
+
+    runs.check_complete(args.run_dir)  # a mistake is said before Keras loads
+    import_keras_quietly()
+    from snn.export import export_run
+
+    written = export_run(args.run_dir, args.format, args.output, args.fold)
+    inputs = (f"the columns {', '.join(written.inputs)}" if written.inputs else
+              "arrays of the run's input shape")
+    print(f"{args.format} model written to {written.path}; it takes {inputs} (float32) "
+          f"and is described in {written.description}")
+    if written.encoder:
+        print(f"Categorical columns are not encoded inside the model: encode raw rows with "
+              f"{written.encoder} first (snn.data.TableEncoder.load(path).apply(table))")
     return 0
 
 

@@ -62,7 +62,7 @@ def fold_indices(config, dataset):
         splitter = (KFold if labels is None else StratifiedKFold)(
             n_splits=count, shuffle=True, random_state=seed)
         try:
-            pairs = list(splitter.split(dataset.x.reshape(len(dataset.x), -1), labels))
+            pairs = list(splitter.split(np.zeros((len(dataset.x), 1)), labels))
         except ValueError as error:
             raise DataError(f"evaluation.folds: cannot make {count} stratified folds "
                             f"({error})") from None

@@ -6,7 +6,7 @@ numbers reported for a run come from here: the model predicts, scikit-learn scor
 
 import numpy as np
 from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error
-from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.metrics import log_loss, r2_score, roc_auc_score
 
 
 def task_of(output_activation, num_outputs):
@@ -37,7 +37,7 @@ def metric_names(output_activation):
         both classes occur in the split).
     """
     return ("loss",) + {"softmax": ("accuracy",), "sigmoid": ("accuracy", "auc"),
-                        "linear": ("mse", "mae")}[output_activation]
+                        "linear": ("mse", "mae", "r2")}[output_activation]
 
 
 def prediction_metrics(task, y_true, y_pred):
@@ -53,14 +53,16 @@ def prediction_metrics(task, y_true, y_pred):
     Returns:
         dict: "accuracy" (and "auc" for "binary", where both classes occur) for
         classification; for "multilabel" "auc" is the mean ROC AUC over tasks that have both
-        classes among their known labels and "accuracy" is over known labels; "mse" and
-        "mae" for regression.
+        classes among their known labels and "accuracy" is over known labels; "mse",
+        "mae" and "r2" (the coefficient of determination, averaged over outputs) for
+        regression, in the targets' units.
     """
     if task == "multiclass":
         return {"accuracy": float(accuracy_score(y_true, np.argmax(y_pred, axis=1)))}
     if task == "regression":
         return {"mse": float(mean_squared_error(y_true, y_pred)),
-                "mae": float(mean_absolute_error(y_true, y_pred))}
+                "mae": float(mean_absolute_error(y_true, y_pred)),
+                "r2": float(r2_score(y_true, y_pred))}
     known = ~np.isnan(y_true)
     metrics = {"accuracy": float(np.mean((y_pred[known] >= 0.5) == (y_true[known] == 1)))}
     aucs = [roc_auc_score(y_true[known[:, t], t], y_pred[known[:, t], t])

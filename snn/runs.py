@@ -6,6 +6,7 @@ Every run directory holds `status.json`: "running" from the moment it is created
 so `snn train --resume` can go on from the last checkpoint).
 """
 
+import dataclasses
 import datetime
 import os
 import platform
@@ -17,19 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-import snn
 from snn.config import load_config, to_dict
 from snn.errors import ConfigError, DataError, RunDirError
 from snn.util.files import TEMPORARY_PREFIX, read_json, write_json
+from snn.version import __version__
 
 CONFIG = "config.yaml"
 HISTORY = "history.csv"
 METRICS = "metrics.json"
 MODEL = "model.keras"
 REFERENCE_MODEL = "model.skops"  # a scikit-learn reference method (SVM, random forest)
-STANDARDIZATION = "standardization.npz"
 SPLITS = "splits.npz"
 ENVIRONMENT = "environment.json"
+DATA = "data.json"  # what the model takes and gives, and a fingerprint of the data
 STATUS = "status.json"
 CHECKPOINT = "checkpoint.npz"  # a fold's resumable training state (`snn.training.checkpoints`)
 FOLD_RESULTS = "fold.json"  # a finished fold's metrics, so a resumed run skips the fold
@@ -259,7 +260,7 @@ def environment():
 
     backend = keras.backend.backend()
     return {
-        "snn": snn.__version__,
+        "snn": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "keras": keras.__version__,
@@ -269,6 +270,28 @@ def environment():
         "cpu_count": os.cpu_count(),
         "gpus": visible_gpus(),
     }
+
+
+def run_config(run_dir):
+    """A run's config, with relative data paths meaning what they meant when it started.
+
+    Args:
+        run_dir: str or Path of a run directory.
+
+    Returns:
+        `snn.config.ExperimentConfig`; `data.data_dir` is the directory the run resolved
+        relative paths against (recorded in `environment.json`) unless the config sets it.
+
+    Raises:
+        ConfigError: `config.yaml` is missing or invalid.
+    """
+    config = load_config(Path(run_dir) / CONFIG)
+    environment = Path(run_dir) / ENVIRONMENT
+    started_in = environment.is_file() and read_json(environment).get("data_dir")
+    if config.data.data_dir is None and started_in:
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data,
+                                                                      data_dir=started_in))
+    return config
 
 
 def trained_with(run_dir, raw_config):

@@ -106,7 +106,7 @@ def test_unknown_keys_are_named_with_the_closest_known_key(tmp_path, text, expec
      "training.metrics: got 'acuracy'; expected a Keras metric name"),
     ("model: {name: resnet}", "model.name: unknown model 'resnet'; did you mean 'resnet_mlp'? "
                               "known models: batchnorm_mlp"),
-    ("data: {source: parquet}", "data.source: unknown source 'parquet'; known sources: csv"),
+    ("data: {source: feather}", "data.source: unknown source 'feather'; known sources: csv"),
     ("training: 3", "training: got 3; expected a mapping"),
     ("model: {name: [snn_mlp]}", "model.name: got ['snn_mlp'] (list); expected a string"),
 ])

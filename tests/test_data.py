@@ -1,13 +1,12 @@
-"""Data: sources (sklearn, CSV, NPZ), target encoding, splits and standardization."""
+"""Data: sources (sklearn, NPZ, HTRU2), target encoding, splits and standardization."""
 
-import gzip
 
 import numpy as np
 import pytest
 
 from snn.config import DataConfig
-from snn.data import Standardization, load_dataset, resolve_data_path, split_indices
-from snn.data.sources import load_csv
+from snn.data import Preprocessing, Standardization, load_dataset, resolve_data_path
+from snn.data import split_indices
 from snn.data.splits import scaffold_split
 from snn.errors import ConfigError, DataError
 
@@ -90,51 +89,19 @@ def test_global_standardization_uses_one_mean_and_scale():
     np.testing.assert_allclose(stats.apply(x), (x - 3.0) / np.sqrt(5.0), rtol=1e-6)
 
 
-def test_csv_with_header_label_by_name(tmp_path):
-    path = tmp_path / "t.csv"
-    path.write_text("a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n")
-    x, y = load_csv(path, label="kind")
-    np.testing.assert_array_equal(x, [[1, 2], [3, 4], [5, 6]])
-    assert list(y) == ["cat", "dog", "cat"]
-
-
-def test_gzipped_csv_without_header_label_by_index(tmp_path):
-    path = tmp_path / "t.csv.gz"
-    with gzip.open(path, "wt") as handle:
-        handle.write("7,1,2\n10,3,4\n")
-    x, y = load_csv(path, label=0)
-    np.testing.assert_array_equal(x, [[1, 2], [3, 4]])
-    assert list(y) == [7, 10] and y.dtype == np.int64  # numeric labels sort as numbers
-
-
-@pytest.mark.parametrize("text, label, error, message", [
-    ("a,b,c\n1,oops,0\n", "c", DataError, "line 2, column 'b': got 'oops'; expected a number"),
-    ("a,b,c\n1,inf,0\n", "c", DataError, "line 2, column 'b': got 'inf'; features must be "
-                                         "finite"),
-    ("a,b,c\n1,2,0\n1,2\n", "c", DataError, "line 3 has 2 columns; expected 3"),
-    ("", -1, DataError, "the file is empty"),
-    ("a,b,c\n1,2,0\n", "d", ConfigError, "data.label: .* has no column 'd'; columns: a, b, c"),
-    ("1,2,0\n", "c", ConfigError, "has no header line; give the label column's index"),
-    ("1,2,0\n", 5, ConfigError, r"data.label: got column 5; .* has 3 columns"),
-])
-def test_csv_errors_name_the_line_and_column(tmp_path, text, label, error, message):
-    path = tmp_path / "bad.csv"
-    path.write_text(text)
-    with pytest.raises(error, match=message):
-        load_csv(path, label=label)
-
-
 def test_missing_values_are_rejected_or_imputed_with_the_training_mean(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("a,b,y\n1,10,0\n3,,1\nnan,30,0\n5,40,1\n")
     with pytest.raises(DataError, match=r"data.missing: 2 feature values of .*m.csv are missing "
-                                        r"\(first: example 2, feature 2, counting from 1"):
+                                        r"\(first: row 2, column 'b'\)"):
         load_dataset(_data("csv", path=str(path), label="y"), "softmax")
-    dataset = load_dataset(DataConfig(source="csv", options={"path": str(path), "label": "y"},
-                                      missing="impute"), "softmax")
-    stats = Standardization.fit(dataset.x)  # NaN left out: mean of b is (10+30+40)/3
-    np.testing.assert_allclose(stats.mean, [3.0, 80 / 3], rtol=1e-6)
-    standardized = stats.apply(dataset.x)
+    data = DataConfig(source="csv", options={"path": str(path), "label": "y"},
+                      missing="impute")
+    dataset = load_dataset(data, "softmax")
+    preprocessing = Preprocessing.fit(dataset.x, dataset.y, data, regression=False)
+    # NaN left out of the statistics: the mean of b is (10 + 30 + 40) / 3.
+    np.testing.assert_allclose(preprocessing.inputs.mean, [3.0, 80 / 3], rtol=1e-6)
+    standardized = preprocessing.apply(dataset.x)
     assert standardized[1, 1] == 0.0 and standardized[2, 0] == 0.0  # the training mean
     with pytest.raises(ConfigError, match="data.missing: 'impute' fills in the training mean"):
         DataConfig(missing="impute", standardize="none")
@@ -176,11 +143,12 @@ def test_real_mnist_subset_gzipped_csv_without_header(shared_data):
     assert dataset.x.shape == (5000, 784)
     assert dataset.classes == list(range(10))
     assert np.bincount(dataset.y).tolist() == [500] * 10
-    assert dataset.x.min() == 0 and dataset.x.max() == 255
+    pixels = dataset.x.to_numpy()
+    assert pixels.min() == 0 and pixels.max() == 255
 
 
 def test_htru2_with_or_without_its_header_line(tmp_path):
-    from snn.data.sources import load_htru2
+    from snn.data.htru2 import load_htru2
 
     row = "140.5,55.6,-0.23,-0.69,3.19,19.1,7.97,74.2,0\n"
     (tmp_path / "with.csv").write_text("M1,ST1,EX1,SK1,M2,ST2,EX2,SK2,C\n" + row * 3)

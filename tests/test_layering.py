@@ -13,15 +13,16 @@ PACKAGE = ROOT / "snn"
 
 # Lowest first; a module belongs to the longest prefix that names it.
 LAYERS = [
-    ("L0 utilities", ["snn", "snn.errors", "snn.util"]),
+    ("L0 utilities", ["snn.version", "snn.errors", "snn.util"]),
     ("L1 domain", ["snn.theory", "snn.schema", "snn.registry", "snn.config", "snn.layers",
                    "snn.models", "snn.data", "snn.metrics", "snn.losses", "snn.evaluation",
                    "snn.comparison", "snn.diagnostics"]),
     ("L2 devices and workers", ["snn.distributed"]),
     ("L3 run directories", ["snn.runs"]),
-    ("L4 training", ["snn.training"]),
+    ("L4 training and inference", ["snn.training", "snn.inference", "snn.export"]),
     ("L5 sweeps", ["snn.sweeps"]),
-    ("L6 what users call", ["snn.report", "snn.paper", "snn.cli", "snn.__main__"]),
+    ("L6 what users call", ["snn", "snn.sklearn", "snn.report", "snn.paper", "snn.cli",
+                            "snn.__main__"]),
 ]
 
 

@@ -38,7 +38,8 @@ def test_multiclass_accuracy_and_regression_errors():
         "accuracy": pytest.approx(2 / 3)}
     regression = prediction_metrics("regression", np.array([[1.0], [3.0]]),
                                     np.array([[2.0], [3.0]]))
-    assert regression == {"mse": 0.5, "mae": 0.5}
+    # R^2 = 1 - residual / total sum of squares = 1 - 1 / 2.
+    assert regression == {"mse": 0.5, "mae": 0.5, "r2": 0.5}
 
 
 def test_summary_is_mean_and_sample_standard_deviation():

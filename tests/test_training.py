@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import yaml
+from sklearn.datasets import load_iris
 
 from conftest import file_identity
 from snn import runs
@@ -23,8 +24,8 @@ from snn.diagnostics import layer_statistics
 from snn.training import evaluate, prepare, resume, train
 from snn.training.trainer import _compile
 
-RUN_FILES = {"config.yaml", "environment.json", "history.csv", "metrics.json", "model.keras",
-             "splits.npz", "standardization.npz", "status.json", "fold.json"}
+RUN_FILES = {"config.yaml", "data.json", "environment.json", "history.csv", "metrics.json",
+             "model.keras", "splits.npz", "standardization.npz", "status.json", "fold.json"}
 
 
 REMOVE = object()
@@ -45,7 +46,6 @@ def test_train_set_loss_is_the_saved_models_loss_on_every_training_row(tmp_path)
     # No early stopping: the model saved is the last epoch's. Its log loss on the run's
     # training rows, recomputed here with scikit-learn, is that epoch's train_set_loss;
     # Keras' own training loss (a mean over the epoch's steps, with alpha dropout) is not.
-    from sklearn.datasets import load_iris
     from sklearn.metrics import log_loss
 
     from snn.data import Standardization
@@ -100,10 +100,18 @@ def test_binary_classification_reports_auc(tmp_path):
     assert 0.5 < metrics["test"]["auc"] <= 1.0
 
 
-def test_regression_with_a_linear_head(tmp_path):
+def test_regression_trains_on_standardized_targets_and_reports_errors_in_their_units(
+        tmp_path):
     metrics = train(_config(model={"output_activation": "linear"}), tmp_path / "r", verbose=0)
-    assert set(metrics["test"]) == {"loss", "mse", "mae"}
-    assert metrics["test"]["loss"] == pytest.approx(metrics["test"]["mse"], rel=1e-5)
+    assert set(metrics["test"]) == {"loss", "mse", "mae", "r2"}
+    targets = np.load(tmp_path / "r" / "target_standardization.npz")
+    y_train = load_iris().target[np.load(tmp_path / "r" / "splits.npz")["train"]]
+    assert targets["mean"] == pytest.approx([y_train.mean()], rel=1e-5)
+    assert targets["scale"] == pytest.approx([y_train.std()], rel=1e-5)
+    # The loss is the mean squared error of standardized targets: mse / scale^2.
+    assert metrics["test"]["loss"] == pytest.approx(
+        metrics["test"]["mse"] / targets["scale"][0] ** 2, rel=1e-4)
+    assert evaluate(tmp_path / "r") == metrics["test"]
 
 
 def test_a_model_for_another_fixed_point_trains_from_the_config(tmp_path):

@@ -51,7 +51,11 @@ class DataConfig:
         data_dir: directory for relative file paths (default: `$SNN_DATA_DIR`, else the
             current directory).
         missing: what to do with missing feature values (NaN, empty CSV cells): "reject"
-            them with an error naming the first one, or "impute" the training mean.
+            them with an error naming the first one, or "impute": the training mean in a
+            numeric column, a category of its own in a categorical one.
+        unseen_categories: a table's category that the training rows do not have, met in
+            validation, test or new rows: "ignore" encodes it as none of the known ones
+            (all its one-hot columns 0), "reject" stops with an error naming it.
     """
 
     source: str = "sklearn"
@@ -62,6 +66,7 @@ class DataConfig:
     reshape: list[PositiveInt] | None = None
     data_dir: str | None = None
     missing: Literal["reject", "impute"] = "reject"
+    unseen_categories: Literal["ignore", "reject"] = "ignore"
 
     def __post_init__(self):
         if self.missing == "impute" and self.standardize == "none":

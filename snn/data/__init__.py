@@ -12,14 +12,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 
-from snn.data import idx, tfds, tox21, uci121  # noqa: F401  (register their sources)
+from snn.data import htru2, idx, tables, tfds, tox21, uci121  # noqa: F401  (sources)
 from snn.data.sources import SOURCES, PredefinedSplits, get_source, list_sources
+from snn.data.encoding import TableEncoder
+from snn.data.preprocessing import Preprocessing, missing_cells, take_rows
 from snn.data.splits import SPLITS, Standardization, split_indices
 from snn.errors import ConfigError, DataError
 from snn.schema import signature_spec
 
-__all__ = ["Dataset", "PredefinedSplits", "SOURCES", "SPLITS", "Standardization", "data_root",
-           "get_source", "list_sources", "load_dataset", "resolve_data_path", "split_indices"]
+__all__ = ["Dataset", "PredefinedSplits", "Preprocessing", "SOURCES", "SPLITS",
+           "Standardization", "TableEncoder", "data_root", "get_source", "list_sources",
+           "load_dataset", "resolve_data_path", "split_indices", "take_rows"]
 
 DATA_DIR_VARIABLE = "SNN_DATA_DIR"
 
@@ -29,7 +32,8 @@ class Dataset:
     """Features and targets ready for a model head.
 
     Attributes:
-        x: float32 array (n, ...), not yet standardized.
+        x: features not yet standardized: float32 array (n, ...), or a pandas DataFrame
+            (n, columns) for a table (numeric and categorical columns).
         y: targets: int32 class indices (n,) for softmax, float32 0/1 of shape (n, 1) or
             (n, k) for sigmoid, float32 (n, k) for linear.
         num_outputs: int, width of the output layer.
@@ -97,15 +101,20 @@ def load_dataset(data, output_activation):
     x, y, *predefined = source(**arguments)
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
-    missing = np.isnan(x.reshape(len(x), -1))
+    missing = missing_cells(x)
     if data.missing == "reject" and missing.any():
         row, feature = np.argwhere(missing)[0]
         where = f" of {arguments['path']}" if "path" in arguments else ""
+        first = (f"row {row + 1}, column {x.columns[feature]!r}" if hasattr(x, "columns") else
+                 f"example {row + 1}, feature {feature + 1}, counting from 1 without the "
+                 "label")
         raise DataError(f"data.missing: {int(missing.sum())} feature values{where} are missing "
-                        f"(first: example {row + 1}, feature {feature + 1}, counting from 1 "
-                        "without the label); set data.missing: impute to fill them with the "
-                        "training mean, or clean the data")
+                        f"(first: {first}); set data.missing: impute to fill them in from the "
+                        "training rows, or clean the data")
     if data.reshape is not None:
+        if hasattr(x, "columns"):
+            raise ConfigError("data.reshape: a table's rows have no shape; expected null "
+                              f"with source {data.source!r}", key="data.reshape")
         x = _reshape(x, data.reshape)
     return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)
 

@@ -7,15 +7,13 @@ encoding, splitting and standardization happen later, the same for every source
 (`snn.data`).
 """
 
-import csv
 import dataclasses
-import gzip
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from snn.errors import ConfigError, DataError
+from snn.errors import DataError
 from snn.registry import Registry
 
 SOURCES = Registry("source", "data.source")
@@ -80,30 +78,6 @@ def load_sklearn(name: Literal["digits", "breast_cancer", "wine", "iris"] = "dig
     return bunch.data.astype(np.float32), bunch.target
 
 
-@SOURCES.register(name="htru2")
-def load_htru2(path: Path = Path("htru2/HTRU_2.csv")):
-    """HTRU2 pulsar candidates (Lyon et al. 2016), one of the SNN paper's benchmarks.
-
-    Args:
-        path: `HTRU_2.csv`, with or without its header line `M1,ST1,...,C`.
-
-    Returns:
-        (x, y): float32 array (n, 8) of the profile and DM-SNR statistics, int labels (n,)
-        with 1 for a pulsar.
-
-    Raises:
-        DataError: the file is not a CSV of 9 numeric columns.
-
-    Reference:
-        Lyon et al., "Fifty years of pulsar candidate selection", MNRAS 459, 2016;
-        Klambauer et al. 2017, Section 4.3.
-    """
-    x, y = load_csv(path, label=-1)
-    if x.shape[1] != 8:
-        raise DataError(f"{path}: {x.shape[1] + 1} columns; HTRU2 has 9 (8 features, class)")
-    return x, y
-
-
 @SOURCES.register(name="npz")
 def load_npz(path: Path, x_key: str = "x", y_key: str = "y"):
     """Arrays from a NumPy `.npz` file (read without pickle).
@@ -136,124 +110,3 @@ def load_npz(path: Path, x_key: str = "x", y_key: str = "y"):
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{path}: {x_key!r} has dtype {x.dtype}; expected numbers")
     return x.astype(np.float32), y
-
-
-@SOURCES.register(name="csv")
-def load_csv(
-    path: Path,
-    label: str | int = -1,
-    header: Literal["auto"] | bool = "auto",
-    delimiter: str = ",",
-):
-    """A table from a CSV file (optionally gzip-compressed, `.gz`): one row per example.
-
-    Args:
-        path: the CSV file.
-        label: the target column, by header name or by 0-based index (negative counts from
-            the end; default: the last column). Every other column is a feature.
-        header: whether the first line names the columns; "auto" treats it as a header when
-            any of its cells is not a number.
-        delimiter: the column separator.
-
-    Returns:
-        (x, y): float32 array (n, columns - 1) and the label column (n,): integers or
-        floats when every label is a number, else strings.
-
-    Raises:
-        DataError: empty file, rows of unequal length, an unknown label column, a feature
-            cell that is not a number, or an infinite feature. The message names the file,
-            the line and the column. Empty and "nan" cells are missing values (NaN), handled
-            by `data.missing`.
-    """
-    rows = _read_rows(path, delimiter)
-    if header == "auto":
-        header = not all(_is_number(cell) for cell in rows[0])
-    names = rows[0] if header else [str(i) for i in range(len(rows[0]))]
-    body, first_line = (rows[1:], 2) if header else (rows, 1)
-    if not body:
-        raise DataError(f"{path}: has a header but no data rows")
-    for offset, row in enumerate(body):
-        if len(row) != len(names):
-            raise DataError(f"{path}: line {first_line + offset} has {len(row)} columns; "
-                            f"expected {len(names)}")
-    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
-    if header and repeated:
-        raise DataError(f"{path}: line 1: column name {repeated[0]!r} appears "
-                        f"{names.count(repeated[0])} times; expected unique column names")
-    label_index = _column_index(path, names, label, header)
-    table = np.asarray(body, dtype=str)
-    labels = table[:, label_index]
-    features = np.delete(table, label_index, axis=1)
-    feature_names = [n for i, n in enumerate(names) if i != label_index]
-    features = np.where(features == "", "nan", features)  # an empty cell is a missing value
-    try:
-        x = features.astype(np.float32)
-    except ValueError:
-        row, column = _first_non_number(features)
-        raise DataError(
-            f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
-            f"{str(features[row, column])!r}; expected a number"
-        ) from None
-    bad = np.isinf(x)  # NaN is a missing value, for data.missing to handle
-    if bad.any():
-        row, column = np.argwhere(bad)[0]
-        raise DataError(
-            f"{path}: line {first_line + row}, column {feature_names[column]!r}: got "
-            f"{str(features[row, column])!r}; features must be finite numbers"
-        )
-    return x, _numbers_if_possible(labels)
-
-
-def _numbers_if_possible(labels):
-    """Numeric label columns become numbers, so classes sort as 0, 1, 2, ..., 10."""
-    try:
-        values = labels.astype(np.float64)
-    except ValueError:
-        return labels
-    return values.astype(np.int64) if np.all(values == np.round(values)) else values
-
-
-def _read_rows(path, delimiter):
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", newline="") as handle:
-            rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"{path}: not a readable CSV file ({error})") from None
-    if not rows:
-        raise DataError(f"{path}: the file is empty; expected a CSV table")
-    return rows
-
-
-def _column_index(path, names, label, header):
-    if isinstance(label, int):
-        if not -len(names) <= label < len(names):
-            raise ConfigError(f"data.label: got column {label}; {path} has {len(names)} "
-                              f"columns (0 to {len(names) - 1}, or negative from the end)",
-                              key="data.label")
-        return label % len(names)
-    if not header:
-        raise ConfigError(f"data.label: got {label!r}, but {path} has no header line; "
-                          "give the label column's index instead", key="data.label")
-    if label not in names:
-        raise ConfigError(f"data.label: {path} has no column {label!r}; "
-                          f"columns: {', '.join(names)}", key="data.label")
-    return names.index(label)
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _first_non_number(cells):
-    for row, values in enumerate(cells):
-        for column, text in enumerate(values):
-            if not _is_number(text):
-                return row, column
-    raise AssertionError("every cell parsed as a number")

@@ -154,6 +154,11 @@ class Standardization:
         standardized = np.nan_to_num((flat - self.mean) / self.scale, nan=0.0)
         return standardized.astype(np.float32).reshape(x.shape)
 
+    def invert(self, z):
+        """Values in the original units from standardized ones of shape (n, ...)."""
+        flat = z.reshape(len(z), -1)
+        return (flat * self.scale + self.mean).astype(np.float32).reshape(z.shape)
+
     def save(self, path):
         np.savez(path, mean=self.mean, scale=self.scale)
 

@@ -26,7 +26,6 @@ training resumes from the previous one, which gives the same final result, only 
 Keras' `BackupAndRestore` keeps only weights and the epoch, and writes them in place.
 """
 
-import hashlib
 import json
 import logging
 import os
@@ -72,23 +71,6 @@ def discard(path):
     """Remove the newest checkpoint at `path` and the previous one, once a fold is over."""
     for kept in (path, previous_path(path)):
         kept.unlink(missing_ok=True)
-
-
-def fingerprint(*arrays):
-    """A short hash of arrays' shapes, dtypes and bytes.
-
-    Args:
-        *arrays: numpy arrays.
-
-    Returns:
-        str, 16 hex digits.
-    """
-    digest = hashlib.blake2b(digest_size=8)
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.shape}{array.dtype}".encode())
-        digest.update(array.data)
-    return digest.hexdigest()
 
 
 class Checkpointing(keras.callbacks.Callback):

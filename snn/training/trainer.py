@@ -32,8 +32,10 @@ import threadpoolctl
 from sklearn.utils.class_weight import compute_class_weight
 
 from snn import runs
-from snn.config import load_config, save_config, use_backend
-from snn.data import SPLITS, Standardization, data_root, load_dataset
+from snn.config import save_config, use_backend
+from snn.data import SPLITS, Preprocessing, data_root, load_dataset, resolve_data_path
+from snn.data import take_rows
+from snn.data.fingerprints import fingerprint
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.diagnostics import ActivationStatistics, audit
 from snn.distributed import device_scope, distribution_scope
@@ -45,7 +47,7 @@ from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
 from snn.models.reference import predict_outputs
 from snn.training.callbacks import EpochProgress, ResumableEarlyStopping, TrainingSetLoss
-from snn.training.checkpoints import Checkpointing, discard, fingerprint, position
+from snn.training.checkpoints import Checkpointing, discard, position
 from snn.util.files import read_json, write_atomic, write_json
 from snn.util.interrupts import StopRequests
 
@@ -77,8 +79,9 @@ class Experiment:
         task: "multiclass", "binary", "multilabel" or "regression".
         num_outputs: int, the width of the model's output (classes for "multiclass").
         indices: {"train", "validation", "test"} -> row indices.
-        standardization: `Standardization` fitted on the training rows, or None.
-        splits: {split: (x, y)} with inputs standardized.
+        preprocessing: `snn.data.Preprocessing` fitted on the training rows.
+        splits: {split: (x, y)} preprocessed: inputs encoded and standardized,
+            regression targets standardized.
         model: keras.Model as initialized.
         class_weight: {class: weight} for `fit`, or None.
     """
@@ -87,7 +90,7 @@ class Experiment:
     task: str
     num_outputs: int
     indices: dict
-    standardization: Standardization | None
+    preprocessing: Preprocessing
     splits: dict
     model: keras.Model
     class_weight: dict | None
@@ -120,17 +123,17 @@ def prepare(config, dataset=None, indices=None):
         dataset = load_dataset(config.data, activation)
     if indices is None:
         indices = fold_indices(config, dataset)[0]
-    standardization = (None if config.data.standardize == "none" else
-                       Standardization.fit(dataset.x[indices["train"]],
-                                           config.data.standardize))
+    task = task_of(activation, dataset.num_outputs)
+    train = indices["train"]
+    preprocessing = Preprocessing.fit(take_rows(dataset.x, train), dataset.y[train],
+                                      config.data, regression=task == "regression")
+    splits = _prepare_splits(dataset, indices, preprocessing)
     with _dtype_policy(config.training.precision):
-        model = build_model(config.model.name, input_shape=dataset.x.shape[1:],
+        model = build_model(config.model.name, input_shape=splits["train"][0].shape[1:],
                             num_outputs=dataset.num_outputs, seed=config.seed,
                             **config.model.arguments)
-    task = task_of(activation, dataset.num_outputs)
-    splits = _prepare_splits(dataset, indices, standardization)
     class_weight = _class_weight(config.training.class_weight, task, splits["train"][1])
-    return Experiment(config, task, dataset.num_outputs, indices, standardization, splits,
+    return Experiment(config, task, dataset.num_outputs, indices, preprocessing, splits,
                       model, class_weight)
 
 
@@ -210,11 +213,24 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
                     **runs.environment(), "replicas": replicas,
                     "workers": topology.workers,
                     "data_dir": str(data_root(config.data.data_dir))})
+                write_json(run_dir / runs.DATA, _data_record(dataset, first.preprocessing))
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology)
             metrics = _summary(config, results, findings)
             write_json(run_dir / runs.METRICS, metrics)
             runs.write_status(run_dir, "completed")
     return {**metrics, "run_dir": str(run_dir)}
+
+
+def _data_record(dataset, preprocessing):
+    """What `data.json` records: the raw inputs the model takes (a table's columns, or an
+    array's shape per example), the class names in output order, and a fingerprint of the
+    data, by which `evaluate` refuses data that changed."""
+    encoder = preprocessing.encoder
+    return {"features": encoder.columns if encoder else None,
+            "categorical": encoder.categorical if encoder else [],
+            "input_shape": None if encoder else list(dataset.x.shape[1:]),
+            "classes": dataset.classes,
+            "fingerprint": fingerprint(dataset.x, dataset.y)}
 
 
 def resume(run_dir, verbose=1):
@@ -237,14 +253,7 @@ def resume(run_dir, verbose=1):
         TrainingError, RunInterrupted: as for `train`.
     """
     runs.check_resumable(run_dir)
-    config = load_config(Path(run_dir) / runs.CONFIG)
-    # Relative data paths mean what they meant when the run started, wherever it resumes.
-    environment = Path(run_dir) / runs.ENVIRONMENT
-    started_in = environment.is_file() and read_json(environment).get("data_dir")
-    if config.data.data_dir is None and started_in:
-        config = dataclasses.replace(config, data=dataclasses.replace(config.data,
-                                                                      data_dir=started_in))
-    return train(config, run_dir, verbose, resume=True)
+    return train(runs.run_config(run_dir), run_dir, verbose, resume=True)
 
 
 @contextlib.contextmanager
@@ -359,7 +368,8 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
     splits, batch_size = experiment.splits, experiment.config.training.batch_size
     with topology.local_model(experiment.model) as model:
         results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
-                                    *splits[split], batch_size, topology.batch_multiple)
+                                    *splits[split], batch_size, topology.batch_multiple,
+                                    experiment.preprocessing)
                    for split in ("test", "validation")}
         _save_fold(experiment, model, fold_dir)
     if label and verbose:
@@ -466,6 +476,8 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
     x, y = experiment.splits["train"]
     if experiment.task != "regression":
         y = y.reshape(-1).astype(int)
+    elif y.shape[1] == 1:
+        y = y[:, 0]  # scikit-learn's regressors take one target as a vector
     weights = (None if experiment.class_weight is None else
                np.array([experiment.class_weight[c] for c in y]))
     # In a process with TensorFlow, scikit-learn's OpenMP threads contend with its thread
@@ -478,14 +490,13 @@ def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
 
 
 def _save_fold(experiment, model, fold_dir):
-    """The fold's model, standardization and row indices, each written atomically."""
+    """The fold's model, preprocessing and row indices, each written atomically."""
     if isinstance(model, keras.Model):
         write_atomic(fold_dir / runs.MODEL, model.save)
     else:
         write_atomic(fold_dir / runs.REFERENCE_MODEL,
                           lambda path: skops.io.dump(model, path))
-    if experiment.standardization is not None:
-        write_atomic(fold_dir / runs.STANDARDIZATION, experiment.standardization.save)
+    experiment.preprocessing.save(fold_dir)
     write_atomic(fold_dir / runs.SPLITS, lambda path: np.savez(path, **experiment.indices))
 
 
@@ -517,7 +528,7 @@ def _audit(model, x_train, mode):
 
 
 def evaluate(run_dir):
-    """Reload a finished run's models, splits and standardization; recompute test metrics.
+    """Reload a finished run's models, splits and preprocessing; recompute test metrics.
 
     Args:
         run_dir: str or Path of a completed run.
@@ -528,13 +539,22 @@ def evaluate(run_dir):
 
     Raises:
         RunDirError: `run_dir` is not a completed run.
-        ConfigError, DataError: its config or data can no longer be loaded.
+        ConfigError, DataError: its config or data can no longer be loaded, or the data
+            differs from what the run was trained on. Relative data paths are resolved as
+            when the run started (`snn.runs.run_config`).
     """
     run_dir = Path(run_dir)
     runs.check_complete(run_dir)
-    config = load_config(run_dir / runs.CONFIG)
+    config = runs.run_config(run_dir)
     activation = config.model.arguments["output_activation"]
     dataset = load_dataset(config.data, activation)
+    # Runs written before data.json existed have no fingerprint to compare.
+    recorded = (run_dir / runs.DATA).is_file() and read_json(run_dir / runs.DATA)["fingerprint"]
+    if recorded and fingerprint(dataset.x, dataset.y) != recorded:
+        raise DataError(f"data: the data of {config.data.source!r} "
+                        f"({_data_location(config.data)}) differs from the data "
+                        f"{run_dir} was trained on (fingerprint {recorded}); expected the "
+                        "same rows, columns and values")
     task = task_of(activation, dataset.num_outputs)
     fold_dirs = sorted(run_dir.glob("fold_*"), key=lambda p: int(p.name.split("_")[1])) \
         or [run_dir]
@@ -542,13 +562,19 @@ def evaluate(run_dir):
     for fold_dir in fold_dirs:
         with np.load(fold_dir / runs.SPLITS, allow_pickle=False) as saved:
             indices = {split: saved[split] for split in SPLITS}
-        standardization = (None if config.data.standardize == "none" else
-                           Standardization.load(fold_dir / runs.STANDARDIZATION))
-        x_test, y_test = _prepare_splits(dataset, indices, standardization)["test"]
+        preprocessing = Preprocessing.load(fold_dir)
+        x_test, y_test = _prepare_splits(dataset, indices, preprocessing)["test"]
         model = runs.load_model(runs.model_path(fold_dir))
         folds.append(_evaluate(model, task, dataset.num_outputs, x_test, y_test,
-                               config.training.batch_size, batch_multiple=1))
+                               config.training.batch_size, 1, preprocessing))
     return summarize(folds)[0]
+
+
+def _data_location(data):
+    """The data's file, or its source's options, for messages."""
+    path = data.options.get("path")
+    return str(resolve_data_path(path, data.data_dir)) if path else \
+        ", ".join(f"{key}: {value}" for key, value in data.options.items()) or "no options"
 
 
 def _check_monitor(early_stopping, metrics, train_set_loss):
@@ -562,25 +588,25 @@ def _check_monitor(early_stopping, metrics, train_set_loss):
             f"of the logged values: {', '.join(logged)}", key="training.early_stopping.monitor")
 
 
-def _prepare_splits(dataset, indices, standardization):
-    """{split: (x, y)} with the inputs standardized by the training statistics."""
-    splits = {}
-    for split, rows in indices.items():
-        x = dataset.x[rows]
-        splits[split] = (standardization.apply(x) if standardization else x, dataset.y[rows])
-    return splits
+def _prepare_splits(dataset, indices, preprocessing):
+    """{split: (x, y)} preprocessed with what was fitted on the training rows."""
+    return {split: (preprocessing.apply(take_rows(dataset.x, rows)),
+                    preprocessing.scale_targets(dataset.y[rows]))
+            for split, rows in indices.items()}
 
 
-def _evaluate(model, task, num_outputs, x, y, batch_size, batch_multiple):
-    """The loss, then the task's metrics from predictions (`snn.metrics`). A network's loss
-    is the one it was trained on; a reference method's is `snn.metrics.prediction_loss`."""
+def _evaluate(model, task, num_outputs, x, y, batch_size, batch_multiple, preprocessing):
+    """The loss, then the task's metrics from predictions (`snn.metrics`), regression
+    metrics in the data's units. A network's loss is the one it was trained on; a reference
+    method's is `snn.metrics.prediction_loss`."""
     if not isinstance(model, keras.Model):
         predictions = predict_outputs(model, x, task, num_outputs)
-        return {"loss": prediction_loss(task, y, predictions),
-                **prediction_metrics(task, y, predictions)}
-    predictions = _predict(model, x, batch_size, batch_multiple)
-    loss = model.compute_loss(x=x, y=y, y_pred=predictions, training=False)
-    return {"loss": float(loss), **prediction_metrics(task, y, predictions)}
+        loss = prediction_loss(task, y, predictions)
+    else:
+        predictions = _predict(model, x, batch_size, batch_multiple)
+        loss = float(model.compute_loss(x=x, y=y, y_pred=predictions, training=False))
+    return {"loss": loss, **prediction_metrics(task, preprocessing.restore_targets(y),
+                                               preprocessing.restore_targets(predictions))}
 
 
 def _predict(model, x, batch_size, batch_multiple):

@@ -1,0 +1,172 @@
+"""Tables to numbers: categorical columns one-hot encoded, numeric ones passed on.
+
+A `TableEncoder` is fitted on a fold's training rows and saved with the run, so that
+evaluation, `snn predict` and exports encode new rows exactly as training did. It wraps
+scikit-learn's `ColumnTransformer` and `OneHotEncoder` and saves them with skops, which
+loads without executing code. The encoded matrix is standardized afterwards, one-hot
+columns included, by `snn.data.Standardization`: SNNs assume zero-mean, unit-variance
+inputs to the first SELU layer.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OneHotEncoder
+
+from snn.errors import DataError
+
+# What a saved encoder may contain: the scikit-learn types `fit` builds, nothing else.
+TRUSTED_TYPES = [
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
+    "sklearn.utils._bunch.Bunch",
+    "builtins.slice",
+    "numpy.dtypes.Float64DType",
+    "numpy.dtypes.ObjectDType",
+]
+
+
+class TableEncoder:
+    """Feature columns by name to a float32 matrix, as learnt from training rows.
+
+    Numeric columns pass through (NaN stays NaN, for standardization to impute the training
+    mean); each categorical column becomes one 0/1 column per category seen in training,
+    a missing cell being a category of its own when training had one.
+
+    Attributes:
+        columns: list of the feature column names, in the order the model sees them.
+        categorical: list of the categorical ones among them.
+        unseen_categories: "ignore" (a category not seen in training encodes as all zeros)
+            or "reject" (it is an error).
+    """
+
+    def __init__(self, transformer, unseen_categories):
+        self.transformer = transformer
+        self.unseen_categories = unseen_categories
+        self.columns = [str(name) for name in transformer.feature_names_in_]
+        self.categorical = [name for kind, _, names in transformer.transformers_
+                            if kind == "categorical" for name in names]
+
+    @classmethod
+    def fit(cls, table, unseen_categories="ignore"):
+        """Fit on training rows.
+
+        Args:
+            table: pandas DataFrame (n, columns), as the `csv` and `parquet` sources return
+                it: numeric columns float64, categorical ones object (str, NaN if missing).
+            unseen_categories: "ignore" or "reject" (see the class).
+
+        Returns:
+            TableEncoder.
+        """
+        categorical = [name for name in table.columns
+                       if not pd.api.types.is_numeric_dtype(table[name])]
+        numeric = [name for name in table.columns if name not in categorical]
+        transformer = ColumnTransformer(
+            [("numeric", "passthrough", numeric),
+             ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+                                           dtype=np.float64), categorical)],
+            verbose_feature_names_out=False)
+        return cls(transformer.fit(table), unseen_categories)
+
+    @property
+    def encoded_names(self):
+        """Names of the encoded columns: numeric column names, then `column_category`."""
+        return [str(name) for name in self.transformer.get_feature_names_out()]
+
+    def apply(self, table, source="the table"):
+        """Encode rows.
+
+        Args:
+            table: pandas DataFrame with (at least) the fitted columns, matched by name.
+            source: where the rows come from (a file name), for messages.
+
+        Returns:
+            float32 array (n, len(encoded_names)).
+
+        Raises:
+            DataError: a fitted column is missing, a numeric column holds text, or (with
+                "reject") a categorical column holds a category not seen in training.
+        """
+        missing = [name for name in self.columns if name not in table.columns]
+        if missing:
+            raise DataError(f"{source}: no column {missing[0]!r}; the model was trained on "
+                            f"the columns {', '.join(self.columns)}")
+        table = table[self.columns]
+        for name in self.columns:
+            if name in self.categorical:
+                table = table.assign(**{name: as_categories(table[name])})
+                if self.unseen_categories == "reject":
+                    self._check_seen(table[name], name, source)
+            elif not pd.api.types.is_numeric_dtype(table[name]):
+                self._check_numbers(table[name], name, source)
+                table = table.assign(**{name: pd.to_numeric(table[name])})
+        return self.transformer.transform(table).astype(np.float32)
+
+    def _check_seen(self, column, name, source):
+        encoder = self.transformer.named_transformers_["categorical"]
+        known = encoder.categories_[self.categorical.index(name)]
+        unseen = ~column.isin(known) & ~(column.isna() & pd.isna(known).any())
+        if unseen.any():
+            row = int(np.flatnonzero(unseen.to_numpy())[0])
+            shown = ", ".join(repr(value) for value in known[:8])
+            raise DataError(f"{source}: row {row + 1}, column {name!r}: category "
+                            f"{str(column.iloc[row])!r} was not seen in training (data."
+                            f"unseen_categories: reject); expected one of {shown}")
+
+    @staticmethod
+    def _check_numbers(column, name, source):
+        text = column.notna() & pd.to_numeric(column, errors="coerce").isna()
+        if text.any():
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            raise DataError(f"{source}: row {row + 1}, column {name!r}: got "
+                            f"{str(column.iloc[row])!r}; expected a number")
+
+    def save(self, path):
+        """Write the encoder to a skops file."""
+        import skops.io
+
+        skops.io.dump({"transformer": self.transformer,
+                       "unseen_categories": self.unseen_categories}, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read an encoder that `save` wrote, trusting only the types `fit` builds.
+
+        Raises:
+            DataError: the file is missing or holds other types.
+        """
+        import skops.io
+        import skops.io.exceptions
+
+        try:
+            saved = skops.io.load(Path(path), trusted=TRUSTED_TYPES)
+        except (OSError, ValueError, skops.io.exceptions.UntrustedTypesFoundException) as error:
+            raise DataError(f"{path}: cannot load the table encoder safely ({error})") \
+                from None
+        return cls(saved["transformer"], saved["unseen_categories"])
+
+
+def as_categories(column):
+    """A column's values as category names: strings, NaN where missing.
+
+    Numbers become their shortest text with integral values written without a decimal
+    point, so that a year reads "2007" whether its column also had missing cells (float)
+    or not (integer).
+
+    Args:
+        column: pandas Series of any dtype.
+
+    Returns:
+        pandas Series of strings (pandas' str dtype from pandas 3, object before), NaN where
+        missing.
+    """
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.map(_number_name, na_action="ignore").astype(object)
+    return column.astype(object).where(column.notna(), np.nan).map(str, na_action="ignore")
+
+
+def _number_name(value):
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
