@@ -32,6 +32,14 @@ from snn.version import __version__
 # `model.save`).
 FORMATS = {"keras": (".keras", None), "saved_model": ("", "tf_saved_model"),
            "onnx": (".onnx", "onnx"), "tflite": (".tflite", "litert")}
+# How each format is loaded, for the description beside an export.
+LOADING = {
+    "keras": "import snn.layers (registers SELU, alpha dropout, Standardize), then "
+             "keras.saving.load_model(path)",
+    "saved_model": "tensorflow.saved_model.load(path).serve(x)",
+    "onnx": "onnxruntime.InferenceSession(path).run(None, {input name: x})",
+    "tflite": "ai_edge_litert.interpreter.Interpreter(model_path=path)",
+}
 
 
 @dataclasses.dataclass
@@ -175,7 +183,8 @@ def _description(run, format, inputs, encoder):
     if encoder:
         steps += (f"; categorical columns NOT inside: encode raw rows with {encoder.name} "
                   "(snn.data.TableEncoder.load(path).apply(table)) first")
-    return {"format": format, "run": str(run.run_dir), "folds": len(run.folds),
+    return {"format": format, "load": LOADING[format], "run": str(run.run_dir),
+            "folds": len(run.folds),
             "task": run.task, "inputs": inputs,
             "input_shape": None if inputs else list(run.input_shape),
             "raw_columns": run.feature_names, "outputs": outputs,
