@@ -1,7 +1,7 @@
 """The `snn` command: parse arguments, call the library, report errors in one line.
 
-    snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR] [--overwrite]
-    snn train --resume RUN_DIR
+    snn train CONFIG [--set KEY=VALUE ...] [--run-dir DIR] [--overwrite] [--quiet]
+    snn train --resume RUN_DIR [--quiet]
     snn evaluate RUN_DIR
     snn predict RUN_DIR INPUT [-o OUT] [--fold N]
     snn export RUN_DIR --format keras|saved_model|onnx|tflite -o PATH [--fold N]
@@ -13,6 +13,7 @@
     snn audit CONFIG|MODEL.keras
     snn theory selu-params --mean M --variance V
     snn theory dropout-affine --rate R
+    snn completion bash
 
 A mistake in the user's config, data, paths or devices prints one line to stderr and exits
 with status 2 (`--debug` shows the traceback instead).
@@ -154,7 +155,7 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"snn {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     for add in (_add_train, _add_sweep, _add_evaluate, _add_predict, _add_export, _add_report,
-                _add_models, _add_diagnose, _add_audit, _add_theory):
+                _add_models, _add_diagnose, _add_audit, _add_theory, _add_completion):
         add(commands)
     return parser
 
@@ -181,6 +182,8 @@ def _add_train(commands):
     _add_overrides(train, "override a config value, e.g. --set model.depth=16 (repeatable)")
     train.add_argument("--run-dir", help="directory for this run "
                        "(default: <output.dir>/<name>-<timestamp>)")
+    train.add_argument("--quiet", action="store_true",
+                       help="no progress bar or per-epoch lines; still the results table")
     existing = train.add_mutually_exclusive_group()
     existing.add_argument("--overwrite", action="store_true",
                           help="replace the run already in --run-dir")
@@ -203,7 +206,7 @@ def _train(args):
         import_keras_quietly()
         from snn.training import resume
 
-        metrics = resume(args.resume)
+        metrics = resume(args.resume, verbose=0 if args.quiet else 1)
     else:
         if args.config is None:
             raise ConfigError("snn train: expected CONFIG (an experiment file) or "
@@ -217,7 +220,8 @@ def _train(args):
         from snn.training import train
 
         with naming_config_file(args.config):
-            metrics = train(config, args.run_dir, overwrite=args.overwrite)
+            metrics = train(config, args.run_dir, verbose=0 if args.quiet else 1,
+                            overwrite=args.overwrite)
     print(f"\nRun saved to {metrics['run_dir']}")
     rows = {"validation": metrics["validation"], "test": metrics["test"]}
     folds = len(metrics["folds"])
@@ -589,6 +593,62 @@ def _theory_call(function, *arguments):
         return function(*arguments)
     except ValueError as error:
         raise ConfigError(str(error)) from None
+
+
+def _add_completion(commands):
+    completion = _command(commands, "completion", _completion,
+                          "print a shell completion script: eval \"$(snn completion bash)\"")
+    completion.add_argument("shell", choices=["bash"],
+                            help="bash (zsh: run `autoload -U +X bashcompinit && "
+                            "bashcompinit` first)")
+
+
+def _completion(args):
+    print(completion_script(_parser()))
+    return 0
+
+
+def completion_script(parser):
+    """A bash completion function for `snn`, generated from its argument parser.
+
+    It completes the command, a command's options (and `theory`'s quantities), and file
+    names elsewhere.
+
+    Args:
+        parser: the `snn` argparse.ArgumentParser.
+
+    Returns:
+        str, bash code defining `_snn` and registering it with `complete`.
+    """
+    def words(command_parser):
+        found = []
+        for action in command_parser._actions:  # argparse keeps no public list of them
+            found += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                found += list(action.choices)
+        return " ".join(word for word in found if word != "-h")
+
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction)).choices
+    cases = "\n".join(f"        {name}) words=\"{words(command)}\" ;;"
+                       for name, command in commands.items())
+    return f"""_snn() {{
+    local current=${{COMP_WORDS[COMP_CWORD]}} words
+    if [[ $COMP_CWORD -eq 1 ]]; then
+        words="{words(parser)}"
+    else
+        case ${{COMP_WORDS[1]}} in
+{cases}
+        esac
+    fi
+    if [[ $COMP_CWORD -eq 1 || $current == -* ||
+          ${{COMP_WORDS[1]}} == theory && $COMP_CWORD -eq 2 ]]; then
+        COMPREPLY=($(compgen -W "$words" -- "$current"))
+    else
+        COMPREPLY=($(compgen -f -- "$current"))
+    fi
+}}
+complete -o filenames -F _snn snn"""
 
 
 def format_metrics(rows):

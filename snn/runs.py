@@ -8,10 +8,13 @@ so `snn train --resume` can go on from the last checkpoint).
 
 import dataclasses
 import datetime
+import hashlib
 import os
 import platform
+import shlex
 import shutil
 import socket
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -25,6 +28,7 @@ from snn.version import __version__
 
 CONFIG = "config.yaml"
 HISTORY = "history.csv"
+TENSORBOARD = "tensorboard"  # event files, with training.tensorboard
 METRICS = "metrics.json"
 MODEL = "model.keras"
 REFERENCE_MODEL = "model.skops"  # a scikit-learn reference method (SVM, random forest)
@@ -248,18 +252,27 @@ def load_model(path):
                         "from the file") from None
 
 
-def environment():
-    """Versions and devices a run used, for `environment.json`.
+def environment(config=None):
+    """What a run's results depend on besides its config, for `environment.json`.
+
+    Args:
+        config: the run's `snn.config.ExperimentConfig`, for its seed and data files; None
+            records the software and machine only.
 
     Returns:
-        dict of str / list values.
+        dict: versions (snn, Python, Keras and its backend, NumPy, scikit-learn, SciPy),
+        platform, CPU count and GPUs, the command line, the code's git commit and whether
+        the checkout had uncommitted changes (None outside a git checkout), and with
+        `config`: the seed and a SHA-256 of the data file named by `data.path`.
     """
     import keras
+    import scipy
+    import sklearn
 
     from snn.distributed import visible_gpus
 
     backend = keras.backend.backend()
-    return {
+    record = {
         "snn": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
@@ -267,9 +280,49 @@ def environment():
         "backend": backend,
         "backend_version": getattr(sys.modules.get(backend), "__version__", None),
         "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "scipy": scipy.__version__,
         "cpu_count": os.cpu_count(),
         "gpus": visible_gpus(),
+        "command": shlex.join(sys.argv),
+        "git": _git_state(Path(__file__).resolve().parents[1]),
     }
+    if config is not None:
+        record["seed"] = config.seed
+        record["data_files"] = _data_file_hashes(config.data)
+    return record
+
+
+def _git_state(directory):
+    """{"commit", "dirty"} of the git checkout holding `directory`, or None."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        if git("rev-parse", "--show-toplevel") != str(directory):
+            return None  # snn installed inside some other repository
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return None  # no git, or not a checkout (an installed wheel)
+
+
+def _data_file_hashes(data):
+    """{path: SHA-256 hex digest} of the file `data.path` names, if it is one."""
+    from snn.data import resolve_data_path
+
+    path = data.options.get("path")
+    if not path:
+        return {}
+    path = resolve_data_path(path, data.data_dir)
+    if not path.is_file():
+        return {}
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return {str(path): digest.hexdigest()}
 
 
 def run_config(run_dir):

@@ -6,6 +6,7 @@ this process (`snn_cli`), which saves the suite seconds of imports per command.
 """
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -289,6 +290,7 @@ print(sorted(name for name in ("keras", "tensorflow", "jax", "torch") if name in
     (["--help"], "usage: snn [-h] [--debug] [--version] COMMAND ..."),
     (["theory", "selu-params", "--mean", "0", "--variance", "1"], "alpha = 1.67326"),
     (["models"], "snn_mlp(depth=8, units=256"),
+    (["completion", "bash"], "complete -o filenames -F _snn snn"),
     (["report", "nowhere"], "snn: error: nowhere: no such directory"),
     (["train", "typo.yaml"], "snn: error: typo.yaml: trainning: unknown key; did you mean "
                              "'training'?"),
@@ -299,3 +301,40 @@ def test_commands_that_train_nothing_import_no_keras(tmp_path, args, output):
                           text=True, cwd=tmp_path, timeout=120)
     assert output in done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_output_to_a_file_is_plain_lines_one_per_epoch_and_fold(tmp_path, snn_cli):
+    result = snn_cli("train", ROOT / "configs" / "digits_snn.yaml", "--run-dir", "run",
+                     "--set", "training.epochs=3", "--set", "training.early_stopping=null",
+                     "--set", "evaluation={protocol: kfold, folds: 3}", cwd=tmp_path)
+    assert result.returncode == 0
+    assert not set(result.stdout) & {"\r", "\b", "\x1b"}  # no bar, no colour codes
+    lines = result.stdout.splitlines()
+    assert sum(bool(re.fullmatch(r"epoch 2/3 - .*\bloss: [\d.]+ - .* - [\d.]+ s", line))
+               for line in lines) == 3  # one per fold
+    assert re.search(r"^fold 1/3 done; 2 to go, about \d+ s left$", result.stdout, re.M)
+    assert re.search(r"^fold 2/3 done; 1 to go, about \d+ s left$", result.stdout, re.M)
+
+
+def test_quiet_prints_the_results_table_only(tmp_path, snn_cli):
+    result = snn_cli("train", ROOT / "configs" / "digits_snn.yaml", "--run-dir", "run",
+                     "--set", "training.epochs=2", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0 and "epoch" not in result.stdout.split("Run saved")[0]
+    assert "test " in result.stdout and "accuracy" in result.stdout
+
+
+@pytest.mark.parametrize("words,expected", [
+    ("snn tr", "train"),
+    ("snn train --qu", "--quiet"),
+    ("snn export run --fo", "--format --fold"),
+    ("snn theory sel", "selu-params"),
+])
+def test_bash_completion_completes_commands_and_their_options(tmp_path, snn_cli, words,
+                                                              expected):
+    script = snn_cli("completion", "bash", cwd=tmp_path).stdout
+    (tmp_path / "completion.bash").write_text(script)
+    completed = subprocess.run(
+        ["bash", "-c", f'source completion.bash; COMP_WORDS=({words}); '
+                       f'COMP_CWORD={len(words.split()) - 1}; _snn; echo "${{COMPREPLY[@]}}"'],
+        cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert completed.stdout.split() == expected.split()

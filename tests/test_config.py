@@ -158,3 +158,32 @@ def test_resolved_config_round_trips(tmp_path):
     save_config(config, tmp_path / "resolved.yaml")
     assert load_config(tmp_path / "resolved.yaml") == config
     assert parse_config(to_dict(config)) == config
+
+
+def test_a_base_file_is_merged_section_by_section_along_a_chain(tmp_path):
+    (tmp_path / "root.yaml").write_text(
+        "name: root\nseed: 3\ndata: {source: sklearn, name: iris}\n"
+        "model: {name: snn_mlp, depth: 2, units: 8}\n"
+        "training: {epochs: 7, learning_rate: 0.1, batch_size: 16}\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "middle.yaml").write_text(
+        "base: ../root.yaml\ntraining: {learning_rate: 0.05}\n")
+    (tmp_path / "child.yaml").write_text(
+        "base: shared/middle.yaml\nname: child\nmodel: {depth: 4}\n")
+    config = load_config(tmp_path / "child.yaml")
+    assert config.name == "child" and config.seed == 3
+    assert (config.model.arguments["depth"], config.model.arguments["units"]) == (4, 8)
+    assert (config.training.epochs, config.training.learning_rate,
+            config.training.batch_size) == (7, 0.05, 16)
+
+
+def test_environment_variables_and_defaults_are_substituted(tmp_path, monkeypatch):
+    monkeypatch.setenv("SNN_TEST_TABLES", "/data/tables")
+    monkeypatch.delenv("SNN_TEST_EPOCHS", raising=False)
+    (tmp_path / "c.yaml").write_text(
+        "name: t\ndata: {source: csv, path: '${SNN_TEST_TABLES}/penguins.csv', label: species}\n"
+        "model: {name: snn_mlp, depth: 2, units: 8}\n"
+        "training: {epochs: '${SNN_TEST_EPOCHS:-12}'}\n")
+    config = load_config(tmp_path / "c.yaml")
+    assert str(config.data.options["path"]) == "/data/tables/penguins.csv"
+    assert config.training.epochs == 12  # one reference alone is read as YAML: a number

@@ -172,3 +172,4 @@ def test_snn_predict_says_what_is_wrong_with_the_rows_in_one_line(tmp_path, caps
     assert code == 2 and error.count("\n") == 1 and expected in error.replace(str(tmp_path)
                                                                               + "/", "")
     assert not (tmp_path / "out.csv").exists()
+

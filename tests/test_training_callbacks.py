@@ -134,3 +134,50 @@ def test_training_mode_loss_uses_each_full_batchs_statistics_and_changes_no_stat
     callback.set_model(model)
     callback.on_epoch_end(0, inference)
     assert inference["train_set_loss"] > 2 * expected
+
+
+def _scalars(directory):
+    """{tag: {step: value}} of the TensorBoard event files in `directory`."""
+    import tensorflow as tf
+
+    scalars = {}
+    for path in sorted(directory.glob("events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(str(path)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "scalars":
+                    scalars.setdefault(value.tag, {})[event.step] = float(
+                        tf.make_ndarray(value.tensor))
+    return scalars
+
+
+def test_tensorboard_logs_the_epoch_metrics_and_each_layers_activation_statistics(tmp_path):
+    import pandas as pd
+
+    from snn.config import parse_config
+    from snn.training import train
+
+    config = parse_config({
+        "name": "t", "seed": 0, "data": {"source": "sklearn", "name": "iris"},
+        "model": {"name": "snn_mlp", "depth": 3, "units": 8},
+        "training": {"epochs": 3, "early_stopping": None, "tensorboard": True,
+                     "activation_statistics": True}})
+    train(config, tmp_path / "run", verbose=0)
+    board = tmp_path / "run" / "tensorboard"
+    # Against the run's own CSV records: Keras counts epochs from 0 (history.csv's
+    # "epoch"), the activation summaries by epochs done (activation_stats.csv's "label").
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    train_scalars, validation = _scalars(board / "train"), _scalars(board / "validation")
+    assert train_scalars["epoch_loss"] == pytest.approx(dict(zip(history.epoch, history.loss)))
+    assert validation["epoch_loss"] == pytest.approx(dict(zip(history.epoch,
+                                                              history.val_loss)))
+    recorded = pd.read_csv(tmp_path / "run" / "activation_stats.csv")
+    activations = _scalars(board / "activations")
+    assert len(activations) == 2 * 3  # mean and variance of 3 hidden layers
+    for row in recorded.itertuples():
+        name = f"{row.depth:02d}_{row.layer}"
+        assert activations[f"activation_mean/{name}"][row.label] == pytest.approx(row.mean,
+                                                                                  rel=1e-5)
+        assert activations[f"activation_variance/{name}"][row.label] == pytest.approx(
+            row.variance, rel=1e-5)
+    assert sorted(activations["activation_mean/01_dense_1"]) == [0, 1, 2, 3]

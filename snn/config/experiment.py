@@ -162,6 +162,10 @@ class TrainingConfig:
         device: "auto" (a GPU when one is visible), "cpu" or "gpu".
         activation_statistics: record per-layer activation statistics on a validation
             probe after every epoch (`activation_stats.csv` and `.png` in the run).
+        tensorboard: write TensorBoard logs to `tensorboard/` in the run (a fold's
+            directory for k-fold runs): the per-epoch metrics through Keras' own callback
+            and, with `activation_statistics`, each hidden layer's activation mean and
+            variance, to watch self-normalization while training runs.
         audit: before training, check the model and inputs for what breaks
             self-normalization: "warn" (print findings), "error" (stop) or "off".
         class_weight: "balanced" weighs each class inversely to its frequency in the
@@ -201,6 +205,7 @@ class TrainingConfig:
     metrics: list[str] | None = None
     device: Literal["auto", "cpu", "gpu"] = "auto"
     activation_statistics: bool = False
+    tensorboard: bool = False
     audit: Literal["warn", "error", "off"] = "warn"
     class_weight: Literal["none", "balanced"] = "none"
     checkpoint_interval: PositiveInt = 1
@@ -284,10 +289,31 @@ class EvaluationConfig:
 
 
 @dataclasses.dataclass
+class MLflowConfig:
+    """`output.mlflow`: log each run to an MLflow tracking store as well (needs
+    `pip install -e '.[mlflow]'`; see `snn.training.tracking`).
+
+    Attributes:
+        tracking_uri: the store, e.g. "sqlite:///mlflow.db" (a path relative to where
+            `snn` runs) or "http://host:5000" (an MLflow server).
+        experiment: the MLflow experiment's name; created when missing.
+    """
+
+    tracking_uri: str
+    experiment: str = "snn"
+
+
+@dataclasses.dataclass
 class OutputConfig:
-    """The `output:` section: `dir` is where run directories are created."""
+    """The `output:` section.
+
+    Attributes:
+        dir: where run directories are created.
+        mlflow: null, or where to log runs to MLflow too (`MLflowConfig`).
+    """
 
     dir: str = "runs"
+    mlflow: MLflowConfig | None = None
 
 
 @dataclasses.dataclass

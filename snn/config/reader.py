@@ -5,6 +5,7 @@ these functions before Keras is imported, the same way the full validation
 (`snn.config.experiment`) reads it afterwards.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -79,7 +80,13 @@ def parse_yaml(text, source):
 
 
 def read_config(path):
-    """Read an experiment file as plain data, unvalidated.
+    """Read an experiment file as plain data, unvalidated, its `base:` and `${VAR}` resolved.
+
+    `base: other.yaml` (a path relative to the file) starts from another experiment file:
+    each section's keys from this file replace the same keys of the base's section, and
+    a top-level value replaces the base's. A string value may name environment variables,
+    `${VAR}` or `${VAR:-default}`; a value that is one such reference alone is read as
+    YAML once substituted, so `epochs: ${EPOCHS:-10}` is a number.
 
     Args:
         path: str or Path of a YAML file.
@@ -88,9 +95,77 @@ def read_config(path):
         dict, the parsed mapping.
 
     Raises:
-        ConfigError: missing, unreadable or empty file, invalid YAML, or not a mapping.
+        ConfigError: missing, unreadable or empty file, invalid YAML, not a mapping, a
+            `base:` file that is missing or leads back to this one, or an unset variable
+            without a default.
     """
-    path = Path(path)
+    return _read_composed(Path(path), ())
+
+
+def _read_composed(path, chain):
+    raw = expand_variables(_read_file(path), str(path))
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: base: got {base!r}; expected the path of another "
+                          "experiment file")
+    base_path = path.parent / base
+    visited = chain + (path.resolve(),)
+    if base_path.resolve() in visited:
+        cycle = " -> ".join(p.name for p in visited + (base_path.resolve(),))
+        raise ConfigError(f"{path}: base: {base!r} leads back to itself ({cycle}); expected "
+                          "a chain of files without a cycle")
+    if not base_path.is_file():
+        raise ConfigError(f"{path}: base: {base!r} not found (looked for {base_path})")
+    merged = _read_composed(base_path, visited)
+    for key, value in raw.items():
+        section = merged.get(key)
+        merged[key] = ({**section, **value} if isinstance(section, dict) and
+                       isinstance(value, dict) else value)
+    return merged
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_variables(raw, source, key=""):
+    """Substitute `${VAR}` and `${VAR:-default}` in every string of a parsed config.
+
+    Args:
+        raw: the parsed YAML (dicts, lists, scalars).
+        source: the file, for messages.
+        key: the dotted key path of `raw`, for messages.
+
+    Returns:
+        A copy with every reference replaced by the variable's value (or its default).
+
+    Raises:
+        ConfigError: a variable is unset and has no default.
+    """
+    if isinstance(raw, dict):
+        return {name: expand_variables(value, source, f"{key}.{name}" if key else str(name))
+                for name, value in raw.items()}
+    if isinstance(raw, list):
+        return [expand_variables(value, source, f"{key}[{i}]") for i, value in enumerate(raw)]
+    if not isinstance(raw, str) or "${" not in raw:
+        return raw
+
+    def value(match):
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"{source}: {key}: ${{{name}}} is not set; set the environment "
+                              f"variable or give a default, ${{{name}:-default}}")
+        return default
+
+    whole = _VARIABLE.fullmatch(raw)
+    expanded = _VARIABLE.sub(value, raw)
+    return parse_yaml(expanded, f"{source}: {key}") if whole and expanded else expanded
+
+
+def _read_file(path):
     try:
         text = path.read_text()
     except FileNotFoundError:

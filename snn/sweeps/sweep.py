@@ -30,6 +30,7 @@ import json
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 from snn import runs
@@ -39,6 +40,7 @@ from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.sweeps.executors import LocalWorkers, RayWorkers
 from snn.sweeps.outcome import RunOutcome
 from snn.sweeps.selection import nested_estimate, select, select_per_fold
+from snn.util.console import remaining
 from snn.util.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
 from snn.util.files import read_json, write_atomic, write_json
@@ -469,13 +471,17 @@ def final_config(config, final):
 
 
 class _Progress:
-    """One line per finished run: "[3/12] depth=8: completed in 4.1 s: validation ..."."""
+    """One line per finished run: "[3/12] depth=8: completed in 4.1 s: validation ...;
+    9 to go, about 40 s left" (the estimate from the runs this invocation trained, workers
+    in parallel included)."""
 
     def __init__(self, total, root, verbose):
         self.total, self.root, self.done, self.verbose = total, root, 0, verbose
+        self.trained, self.started = 0, time.perf_counter()
 
     def report(self, run_dir, outcome, note=""):
         self.done += 1
+        self.trained += not note  # a note marks a run finished before this invocation
         if not self.verbose:
             return
         if outcome.status == "completed":
@@ -488,7 +494,11 @@ class _Progress:
         else:
             line = f"failed{f' ({note})' if note else ''}: {outcome.reason}"
         name = Path(run_dir).relative_to(self.root)
-        print(f"[{self.done}/{self.total}] {name}: {line}", flush=True)
+        left = self.total - self.done
+        to_go = remaining(self.trained, self.trained + left,
+                          time.perf_counter() - self.started) if self.trained else ""
+        print(f"[{self.done}/{self.total}] {name}: {line}" + (f"; {to_go}" if to_go else ""),
+              flush=True)
 
 
 def _write_csv(sweep, outcomes, path):

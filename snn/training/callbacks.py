@@ -7,41 +7,62 @@ epoch), so these callbacks set their state when created, or from a checkpoint, a
 """
 
 import math
+import sys
+import time
 
 import keras
 import numpy as np
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One Keras progress bar over epochs, showing the latest training and validation logs.
+    """Progress over epochs, showing the latest training and validation logs.
+
+    On a terminal, one Keras progress bar; otherwise (a log file, a pipe, a notebook's
+    captured output) one plain line per epoch, without the bar's carriage returns,
+    backspaces and colour codes.
 
     Args:
         epochs: int, the most epochs the run can take (the bar's length).
         label: str printed above the bar (e.g. "fold 2/10"), or "".
         initial: int, epochs already done (a resumed run).
+        stream: where to write; default `sys.stdout`, a bar only if it is a terminal.
     """
 
-    def __init__(self, epochs, label="", initial=0):
+    def __init__(self, epochs, label="", initial=0, stream=None):
         super().__init__()
         self.epochs, self.label, self.epochs_done = epochs, label, initial
+        self.stream = stream or sys.stdout
+        self.interactive = self.stream.isatty()
         self.bar = None
+        self.started = None
 
     def on_train_begin(self, logs=None):
-        if self.bar is None:
+        if self.started is None:
             if self.label:
-                print(self.label)
-            self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
-            self.bar.update(self.epochs_done)
+                print(self.label, file=self.stream)
+            if self.interactive:
+                self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch", interval=0.5)
+                self.bar.update(self.epochs_done)
+        self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        self.bar.stateful_metrics = set(logs)  # show each epoch's value, not a running mean
         self.epochs_done = epoch + 1
-        self.bar.update(self.epochs_done, values=list(logs.items()))
+        if self.bar is not None:
+            self.bar.stateful_metrics = set(logs)  # each epoch's value, not a running mean
+            self.bar.update(self.epochs_done, values=list(logs.items()))
+            return
+        values = "".join(f" - {name}: {value:.4f}" for name, value in logs.items())
+        print(f"epoch {self.epochs_done}/{self.epochs}{values} - "
+              f"{time.perf_counter() - self.started:.1f} s", file=self.stream, flush=True)
 
     def close(self):
-        """End the bar on the epoch reached (early stopping ends it before `epochs`)."""
-        if self.bar is not None:
+        """End the bar on the epoch reached (early stopping ends it before `epochs`; at
+        `epochs` the bar has ended itself)."""
+        if self.bar is not None and self.epochs_done < self.epochs:
             self.bar.update(self.epochs_done, finalize=True)
 
 
@@ -164,3 +185,42 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
         self.window = state.get("window", [])  # absent in checkpoints before smoothing
         self.best_weights = arrays or None
+
+
+class ActivationSummaries(keras.callbacks.Callback):
+    """Write the hidden layers' activation mean and variance to TensorBoard every epoch.
+
+    Reads what an `ActivationStatistics` callback placed before it in the callback list
+    recorded (epoch 0, the model at initialization, on a fresh run), and writes scalars
+    `activation_mean/<i>_<layer>` and `activation_variance/<i>_<layer>`, i counting hidden
+    layers from 1, with the epoch as the step. The self-normalizing fixed point is mean 0,
+    variance 1.
+
+    Args:
+        statistics: `snn.diagnostics.ActivationStatistics`.
+        log_dir: Path of the directory to write event files to.
+    """
+
+    def __init__(self, statistics, log_dir):
+        super().__init__()
+        self.statistics, self.log_dir = statistics, log_dir
+        self.writer = None
+
+    def on_train_begin(self, logs=None):
+        if self.writer is None and len(self.statistics.history) == 1:
+            self._write(*self.statistics.history[0])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._write(*self.statistics.history[-1])
+
+    def _write(self, epoch, records):
+        import tensorflow as tf  # TensorBoard's event files; Keras' callback needs it too
+
+        if self.writer is None:
+            self.writer = tf.summary.create_file_writer(str(self.log_dir))
+        with self.writer.as_default(step=epoch):
+            for index, record in enumerate(records, start=1):
+                name = f"{index:02d}_{record.layer}"
+                tf.summary.scalar(f"activation_mean/{name}", record.mean)
+                tf.summary.scalar(f"activation_variance/{name}", record.variance)
+        self.writer.flush()

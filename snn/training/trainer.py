@@ -46,8 +46,11 @@ from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
 from snn.models import build_model, model_kind
 from snn.models.reference import predict_outputs
-from snn.training.callbacks import EpochProgress, ResumableEarlyStopping, TrainingSetLoss
+from snn.training.callbacks import ActivationSummaries, EpochProgress, ResumableEarlyStopping
+from snn.training.callbacks import TrainingSetLoss
 from snn.training.checkpoints import Checkpointing, discard, position
+from snn.training.tracking import MLflowTracking
+from snn.util.console import remaining
 from snn.util.files import read_json, write_atomic, write_json
 from snn.util.interrupts import StopRequests
 
@@ -204,20 +207,28 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
         audit_mode = config.training.audit if model_kind(config.model.name) == "snn" else \
             "off"
         findings = _audit(first.model, first.splits["train"][0], audit_mode)
+        # One worker logs to MLflow; an unwritable store is said before the run exists.
+        mlflow = config.output.mlflow
+        tracking = mlflow and topology.worker == 0 and MLflowTracking.connect(mlflow)
 
         run_dir = runs.create_run_dir(config, run_dir, overwrite, resume)
-        with StopRequests() as stop, _recording_status(run_dir):
+        with StopRequests() as stop, _recording_status(run_dir), _ending(tracking):
             if not resume:
                 save_config(config, run_dir / runs.CONFIG)
                 write_json(run_dir / runs.ENVIRONMENT, {
-                    **runs.environment(), "replicas": replicas,
+                    **runs.environment(config), "replicas": replicas,
                     "workers": topology.workers,
                     "data_dir": str(data_root(config.data.data_dir))})
                 write_json(run_dir / runs.DATA, _data_record(dataset, first.preprocessing))
-            results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology)
+            if tracking:
+                tracking.begin(config, run_dir, read_json(run_dir / runs.ENVIRONMENT))
+            results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology,
+                                   tracking)
             metrics = _summary(config, results, findings)
             write_json(run_dir / runs.METRICS, metrics)
             runs.write_status(run_dir, "completed")
+            if tracking:
+                tracking.finish(metrics, run_dir)
     return {**metrics, "run_dir": str(run_dir)}
 
 
@@ -281,6 +292,21 @@ def _recording_status(run_dir):
         raise
 
 
+@contextlib.contextmanager
+def _ending(tracking):
+    """End the MLflow run, if any, with the training run: "KILLED" when interrupted (it
+    can resume), "FAILED" on any other error."""
+    try:
+        yield
+    except BaseException as error:
+        if tracking:
+            try:
+                tracking.end("KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            except Exception as failure:  # the training error matters more
+                logger.warning("MLflow: could not mark the run ended (%s)", failure)
+        raise
+
+
 def _write_final_status(run_dir, status, **details):
     try:
         runs.write_status(run_dir, status, **details)
@@ -288,9 +314,10 @@ def _write_final_status(run_dir, status, **details):
         pass  # e.g. a full disk; the status stays "running", which resumes just as well
 
 
-def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology):
+def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology, tracking=None):
     """Train every fold not finished yet; return each fold's results."""
     config, results = first.config, []
+    trained, started = 0, time.perf_counter()
     for number, indices in enumerate(folds, start=1):
         fold_dir = run_dir if len(folds) == 1 else run_dir / f"fold_{number}"
         signum = topology.agree(stop.signum)  # before every fold, on every worker
@@ -304,10 +331,17 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology):
             _compile(experiment, topology)
         fold_dir.mkdir(exist_ok=True)
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
-        result = _train_fold(experiment, fold_dir, label, verbose, stop, topology)
+        epoch_log = tracking and tracking.callback(f"fold_{number}/" if label else "")
+        result = _train_fold(experiment, fold_dir, label, verbose, stop, topology, epoch_log)
         write_json(fold_dir / runs.FOLD_RESULTS, result)
         discard(fold_dir / runs.CHECKPOINT)  # the saved model supersedes the checkpoints
         results.append(result)
+        trained += 1
+        if label and verbose and number < len(folds):
+            # Folds finished before a resume are not counted: their time is unknown here.
+            to_go = remaining(trained, trained + len(folds) - number,
+                              time.perf_counter() - started)
+            print(f"{label} done; {to_go}", flush=True)
     return results
 
 
@@ -359,12 +393,14 @@ def _compile(experiment, topology):
     )
 
 
-def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
-    """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`."""
+def _train_fold(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
+    """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`.
+
+    `epoch_log`: None, or a Keras callback that logs each epoch elsewhere (MLflow)."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
     with topology.connected():
         epochs_run, train_seconds, best_epoch = fit(experiment, fold_dir, label, verbose,
-                                                    stop, topology)
+                                                    stop, topology, epoch_log)
     splits, batch_size = experiment.splits, experiment.config.training.batch_size
     with topology.local_model(experiment.model) as model:
         results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
@@ -379,7 +415,7 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology):
             "train_examples": len(experiment.indices["train"])}
 
 
-def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
+def _fit_network(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
     """Keras `fit` from the fold's checkpoint (if any) to the end.
 
     Returns:
@@ -425,9 +461,13 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology):
     # First, so that the history, early stopping and the progress bar see its value.
     train_set = training.train_set_loss != "off" and TrainingSetLoss(
         x, y, training.batch_size, training.train_set_loss, training.drop_remainder)
+    board = [keras.callbacks.TensorBoard(str(fold_dir / runs.TENSORBOARD)),
+             *([ActivationSummaries(statistics, fold_dir / runs.TENSORBOARD / "activations")]
+               if statistics else [])] if training.tensorboard else []
     callbacks = [*([train_set] if train_set else []),
                  keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
-                 *resumables, checkpoint, *([progress] if progress else [])]
+                 *resumables, *board, *([epoch_log] if epoch_log else []), checkpoint,
+                 *([progress] if progress else [])]
     fit = functools.partial(model.fit, validation_data=validation,
                             validation_batch_size=training.batch_size // workers,
                             callbacks=callbacks,
@@ -469,7 +509,7 @@ def _keep_history(path, epochs):
         write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
 
 
-def _fit_reference(experiment, fold_dir, label, verbose, stop, topology):
+def _fit_reference(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
     """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds,
     None: no epoch to choose)."""
     started = time.perf_counter()

@@ -70,3 +70,35 @@ def log_warnings_to_stderr():
     handler.setFormatter(logging.Formatter("snn: warning: %(message)s"))
     logger.addHandler(handler)
     logger.propagate = False
+
+
+def format_duration(seconds):
+    """A duration as people say it: "45 s", "3.2 min" or "1.5 h".
+
+    Args:
+        seconds: float, seconds.
+
+    Returns:
+        str.
+    """
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def remaining(done, total, seconds):
+    """How many of `total` items remain and, from the mean time of those done so far, the
+    estimated time left: "8 to go, about 1.6 min left" ("" when none remain).
+
+    Args:
+        done: int, items finished in `seconds` (at least 1).
+        total: int, all the items.
+        seconds: float, time spent on the `done` items.
+
+    Returns:
+        str.
+    """
+    left = total - done
+    return f"{left} to go, about {format_duration(seconds / done * left)} left" if left else ""
