@@ -315,16 +315,21 @@ def _evaluate(args):
 def _add_predict(commands):
     predict = _command(commands, "predict", _predict,
                        "predict on new rows with a finished run (its preprocessing included)")
-    predict.add_argument("run_dir", help="a run directory written by `snn train`")
+    _add_trained_run(predict, "of the folds' outputs")
     predict.add_argument("input", type=Path,
                          help="rows to predict on: .csv, .csv.gz, .parquet or .npz; a "
                          "table's columns are matched by name and its label column unused")
     predict.add_argument("-o", "--output", type=Path, default=None,
                          help="where to write the predictions (.csv or .parquet; default: "
                          "CSV on standard output)")
-    predict.add_argument("--fold", type=int, default=None,
-                         help="one fold's model of a k-fold run (from 1); default: the mean "
-                         "of the folds' outputs")
+
+
+def _add_trained_run(command, averaged):
+    """RUN_DIR and --fold, for the commands that use a finished run's models."""
+    command.add_argument("run_dir", help="a run directory written by `snn train`")
+    command.add_argument("--fold", type=int, default=None,
+                         help=f"one fold's model of a k-fold run (from 1); default: the mean "
+                         f"{averaged}")
 
 
 def _predict(args):
@@ -355,7 +360,7 @@ def _predict(args):
 def _add_export(commands):
     export = _command(commands, "export", _export,
                       "export a finished run's network with its preprocessing, for raw rows")
-    export.add_argument("run_dir", help="a run directory written by `snn train`")
+    _add_trained_run(export, "of the folds' outputs, inside the exported model")
     export.add_argument("--format", required=True,
                         choices=["keras", "saved_model", "onnx", "tflite"],
                         help="keras (.keras file), saved_model (TensorFlow SavedModel "
@@ -363,9 +368,6 @@ def _add_export(commands):
     export.add_argument("-o", "--output", type=Path, required=True,
                         help="the file (or SavedModel directory) to write; a JSON "
                         "description is written beside it")
-    export.add_argument("--fold", type=int, default=None,
-                        help="one fold's model of a k-fold run (from 1); default: the mean "
-                        "of the folds' outputs, inside the exported model")
 
 
 def _export(args):

@@ -337,4 +337,4 @@ def test_bash_completion_completes_commands_and_their_options(tmp_path, snn_cli,
         ["bash", "-c", f'source completion.bash; COMP_WORDS=({words}); '
                        f'COMP_CWORD={len(words.split()) - 1}; _snn; echo "${{COMPREPLY[@]}}"'],
         cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert completed.stdout.split() == expected.split()
+    assert sorted(completed.stdout.split()) == sorted(expected.split())
