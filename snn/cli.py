@@ -240,12 +240,12 @@ def _train(args):
 
 def _add_sweep(commands):
     sweep = _command(commands, "sweep", _sweep, "train every combination of a config's "
-                     "sweep.grid and select the best")
+                     "sweep.grid, or the trials of its sweep.search, and select the best")
     sweep.add_argument("config", help="experiment file with a sweep: section")
     _add_overrides(sweep, "override a config value in every run (repeatable)")
     sweep.add_argument("--run-dir", help="directory of the sweep, one run directory per "
-                       "combination inside (default: <output.dir>/<name>-sweep); running "
-                       "again into it resumes the sweep")
+                       "combination or trial inside (default: <output.dir>/<name>-sweep); "
+                       "running again into it resumes the sweep")
     sweep.add_argument("--workers", type=int, default=None,
                        help="parallel worker processes (default: one per CPU core); with "
                        "--executor ray, the most runs at once (default: as many as the "
@@ -270,7 +270,8 @@ def _sweep(args):
                        address=args.address)
     statuses = [outcome.status for outcome in result.outcomes.values()]
     metric, _ = sweep.config.sweep.selection
-    print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, "
+    pruned = f"{statuses.count('pruned')} pruned, " if sweep.config.sweep.search else ""
+    print(f"\n{statuses.count('completed')} of {len(statuses)} runs completed, {pruned}"
           f"{statuses.count('failed')} failed")
     print(f"Selected {result.selected}: validation {metric} {result.value:.4f}")
     for number, choice in enumerate(result.folds or [], start=1):

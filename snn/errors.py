@@ -50,6 +50,11 @@ class RunDirError(SNNError, OSError):
     """A run directory cannot be used: already holds a finished run, or is incomplete."""
 
 
+class RunPruned(SNNError, RuntimeError):
+    """A search's pruner stopped the run after an epoch (its trial looked unpromising);
+    the run directory is marked "pruned"."""
+
+
 class RunInterrupted(KeyboardInterrupt):
     """A run stopped on SIGINT or SIGTERM after a checkpoint; `snn train --resume` goes on.
 

@@ -2,8 +2,9 @@
 whether a run was trained with a given config.
 
 Every run directory holds `status.json`: "running" from the moment it is created, then
-"completed" (after `metrics.json`), "failed" (with the reason) or "interrupted" (with where,
-so `snn train --resume` can go on from the last checkpoint).
+"completed" (after `metrics.json`), "failed" (with the reason), "interrupted" (with where,
+so `snn train --resume` can go on from the last checkpoint) or "pruned" (a search stopped it
+early as unpromising; it too can be resumed, to train it to its end).
 """
 
 import dataclasses
@@ -173,7 +174,7 @@ def write_status(run_dir, status, **details):
 
     Args:
         run_dir: Path of the run directory.
-        status: "running", "completed", "failed" or "interrupted".
+        status: "running", "completed", "failed", "interrupted" or "pruned".
         **details: JSON values to record with it, e.g. `reason` for a failed run.
     """
     write_json(Path(run_dir) / STATUS, {

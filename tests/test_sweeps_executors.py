@@ -4,6 +4,7 @@ import csv
 import json
 import os
 
+import optuna
 import pytest
 import ray
 import yaml
@@ -12,6 +13,7 @@ from snn import runs
 from snn.errors import ConfigError
 from snn.sweeps.executors import _ray_outcome
 from snn.sweeps.outcome import RunOutcome
+from snn.sweeps.search import storage
 from snn.sweeps import plan_sweep, run_sweep
 from conftest import run_cli
 from snn.util.files import read_json
@@ -60,6 +62,23 @@ def test_a_sweep_runs_as_ray_tasks_and_selects_the_best_run(tmp_path, ray_runtim
     selected = yaml.safe_load((out / "selected.yaml").read_text())
     assert selected["model"]["depth"] == int(best.split("=")[1])
     assert json.loads((out / "sweep.json").read_text())["selected"] == best
+
+
+def test_a_searchs_trials_run_as_ray_tasks_reporting_each_epoch_to_the_study(
+        tmp_path, ray_runtime):
+    config = {**CONFIG, "sweep": {
+        "search": {"method": "random", "trials": 3, "pruner": "median"},
+        "space": {"training.learning_rate": {"log_float": [0.01, 0.1]}},
+        "select": "validation accuracy max"}}
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    out = tmp_path / "out"
+    result = run_sweep(plan_sweep(path), out, workers=2, verbose=0, executor="ray")
+    assert [outcome.status for outcome in result.outcomes.values()] == ["completed"] * 3
+    study = optuna.load_study(study_name="snn", storage=storage(out))
+    for trial in study.trials:  # each Ray worker wrote its run's epochs to the study
+        assert sorted(trial.intermediate_values) == [0, 1]  # epochs 1 and 2
+        assert runs.read_status(out / trial.user_attrs["run"])["pid"] != os.getpid()
 
 
 def test_a_task_that_raises_or_whose_worker_dies_is_a_failed_run(ray_runtime):

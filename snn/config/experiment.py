@@ -317,20 +317,48 @@ class OutputConfig:
 
 
 @dataclasses.dataclass
+class SearchConfig:
+    """The `sweep.search:` section: sample `sweep.space` with Optuna instead of a grid.
+
+    Attributes:
+        method: "tpe" (Optuna's tree-structured Parzen estimator, which proposes settings
+            from the trials so far), "random" (independent draws) or "grid" (every
+            combination of the space's choices and integer ranges, in random order).
+        trials: how many trials the study runs in all, counting those of earlier
+            invocations; for "grid", at most (and by default) the number of combinations.
+        pruner: stop unpromising trials early on their per-epoch validation value of the
+            selection metric (`sweep.select`): "none", "median" (a trial below the median of
+            earlier trials at the same epoch) or "hyperband".
+    """
+
+    method: Literal["tpe", "random", "grid"] = "tpe"
+    trials: PositiveInt | None = None
+    pruner: Literal["none", "median", "hyperband"] = "none"
+
+
+# The kinds of range a `sweep.space` key can take, each {kind: [values]}.
+SPACE_KINDS = ("float", "log_float", "int", "choice")
+
+
+@dataclasses.dataclass
 class SweepConfig:
-    """The `sweep:` section: a grid of settings and how to pick the best run (`snn sweep`).
+    """The `sweep:` section: settings to try and how to pick the best run (`snn sweep`).
 
     Attributes:
         grid: {dotted key: list of values}, e.g. `{model.depth: [2, 4, 8]}`; the sweep runs
             every combination (the Cartesian product), each a full experiment. A list of
             such mappings runs the combinations of each in turn (for settings that only
-            make sense together, as in scikit-learn's `ParameterGrid`).
+            make sense together, as in scikit-learn's `ParameterGrid`). None with `search`.
+        space: with `search`, {dotted key: range}, a range being one of `{float: [low,
+            high]}`, `{log_float: [low, high]}` (sampled uniformly in log space; low > 0),
+            `{int: [low, high]}` (both included) or `{choice: [value, ...]}`.
+        search: `SearchConfig`: sample `space` in trials of an Optuna study; or None.
         select: "validation <metric> min|max": the run with the best mean validation
             value of `<metric>` (a test metric of the task, or `loss`) is the selected one.
             A list starts with that and goes on with tie-breaks, "<dotted key> min|max",
             applied in order to runs of equal validation value, e.g. `[validation accuracy
             max, model.depth max, training.learning_rate min]`; remaining ties go to the
-            first run in grid order.
+            first run in grid (or trial) order.
         nested: select separately in each fold of the evaluation protocol, on that fold's
             validation rows only, and report the selected run's test metrics in that fold
             (nested cross-validation: no test row informs the choice). Without it, one
@@ -339,24 +367,18 @@ class SweepConfig:
             the sweep's final estimate (in `<sweep dir>/final/`), or None.
     """
 
-    grid: dict[str, list[Any]] | list[dict[str, list[Any]]]
+    grid: dict[str, list[Any]] | list[dict[str, list[Any]]] | None = None
+    space: dict[str, Any] | None = None
+    search: SearchConfig | None = None
     select: str | list[str] = "validation loss min"
     nested: bool = False
     final: dict[str, Any] | None = None
 
     def __post_init__(self):
-        grids = self.grids
-        if not grids or not all(grids):
-            raise ConfigError("sweep.grid: got an empty mapping; expected at least one "
-                              "key with a list of values", key="sweep.grid")
-        for grid in grids:
-            for key, values in grid.items():
-                if not values:
-                    raise ConfigError(f"sweep.grid.{key}: got an empty list; expected the "
-                                      "values to try", key=f"sweep.grid.{key}")
-                if key == "sweep" or key.startswith("sweep."):
-                    raise ConfigError(f"sweep.grid.{key}: a sweep cannot vary its own "
-                                      "section", key=f"sweep.grid.{key}")
+        if self.search is None:
+            self._check_grid()
+        else:
+            self._check_space()
         criteria = [self.select] if isinstance(self.select, str) else self.select
         if not criteria or not _SELECT.fullmatch(criteria[0]):
             raise ConfigError(f"sweep.select: got {criteria[0] if criteria else '[]'!r}; "
@@ -372,15 +394,78 @@ class SweepConfig:
                               "selected run on that fold's test rows; expected no final run",
                               key="sweep.final")
 
+    def _check_grid(self):
+        if self.space is not None:
+            raise ConfigError("sweep.space: a space is sampled by a search; expected "
+                              "sweep.search too, e.g. search: {method: tpe, trials: 20}",
+                              key="sweep.space")
+        if self.grid is None:
+            raise ConfigError("sweep.grid: missing; expected a grid of values to try, e.g. "
+                              "grid: {model.depth: [2, 4, 8]}, or a search with a space",
+                              key="sweep.grid")
+        grids = self.grids
+        if not grids or not all(grids):
+            raise ConfigError("sweep.grid: got an empty mapping; expected at least one "
+                              "key with a list of values", key="sweep.grid")
+        for grid in grids:
+            for key, values in grid.items():
+                if not values:
+                    raise ConfigError(f"sweep.grid.{key}: got an empty list; expected the "
+                                      "values to try", key=f"sweep.grid.{key}")
+                _check_not_sweep(key, "grid")
+
+    def _check_space(self):
+        if self.grid is not None:
+            raise ConfigError("sweep.grid: a search samples sweep.space; expected either a "
+                              "grid or a search with a space, not both", key="sweep.grid")
+        if not self.space:
+            raise ConfigError("sweep.space: missing or empty; a search needs the ranges to "
+                              "sample, e.g. space: {training.learning_rate: {log_float: "
+                              "[0.001, 0.1]}}", key="sweep.space")
+        for key, bounds in self.space.items():
+            _check_not_sweep(key, "space")
+            _check_range(key, bounds, self.search.method)
+        method, trials = self.search.method, self.search.trials
+        if method == "grid":
+            size = self.grid_size
+            if trials is not None and trials > size:
+                raise ConfigError(f"sweep.search.trials: got {trials}; the space has "
+                                  f"{size} combinations, expected at most {size}",
+                                  key="sweep.search.trials")
+        elif trials is None:
+            raise ConfigError(f"sweep.search.trials: missing; method {method!r} samples "
+                              "until it has run this many trials, expected e.g. trials: 20",
+                              key="sweep.search.trials")
+
     @property
     def grids(self):
-        """The grid as a list of mappings."""
+        """The grid as a list of mappings ([] for a search)."""
+        if self.grid is None:
+            return []
         return [self.grid] if isinstance(self.grid, dict) else self.grid
 
     @property
     def keys(self):
-        """Every grid key, in order of first appearance."""
+        """Every grid (or space) key, in order of first appearance."""
+        if self.search is not None:
+            return list(self.space)
         return list(dict.fromkeys(key for grid in self.grids for key in grid))
+
+    @property
+    def trials(self):
+        """How many trials a search runs in all; None for a grid."""
+        if self.search is None:
+            return None
+        return self.search.trials or self.grid_size
+
+    @property
+    def grid_size(self):
+        """The number of combinations of a space of choices and integer ranges."""
+        size = 1
+        for bounds in self.space.values():
+            (kind, values), = bounds.items()
+            size *= len(values) if kind == "choice" else values[1] - values[0] + 1
+        return size
 
     @property
     def selection(self):
@@ -394,6 +479,43 @@ class SweepConfig:
         """[(dotted key, "min" or "max")] of the tie-breaks, in order."""
         criteria = [] if isinstance(self.select, str) else self.select[1:]
         return [tuple(tie.split()) for tie in criteria]
+
+
+def _check_not_sweep(key, section):
+    if key == "sweep" or key.startswith("sweep."):
+        raise ConfigError(f"sweep.{section}.{key}: a sweep cannot vary its own section",
+                          key=f"sweep.{section}.{key}")
+
+
+def _check_range(key, bounds, method):
+    """One `sweep.space` entry: {kind: values} with a non-empty, ordered range."""
+    where = f"sweep.space.{key}"
+    example = "expected one of {float: [low, high]}, {log_float: [low, high]}, " \
+        "{int: [low, high]} or {choice: [a, b, ...]}"
+    if not isinstance(bounds, dict) or len(bounds) != 1 or \
+            next(iter(bounds)) not in SPACE_KINDS:
+        raise ConfigError(f"{where}: got {bounds!r}; {example}", key=where)
+    (kind, values), = bounds.items()
+    if kind == "choice":
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{where}.choice: got {values!r}; expected a non-empty list "
+                              "of values", key=where)
+        return
+    number = int if kind == "int" else (int, float)
+    if not isinstance(values, list) or len(values) != 2 or \
+            not all(isinstance(v, number) and not isinstance(v, bool) for v in values):
+        raise ConfigError(f"{where}.{kind}: got {values!r}; expected [low, high], two "
+                          f"{'integers' if kind == 'int' else 'numbers'}", key=where)
+    low, high = values
+    if low >= high:
+        raise ConfigError(f"{where}.{kind}: got [{low}, {high}], an empty or inverted range; "
+                          "expected low < high", key=where)
+    if kind == "log_float" and low <= 0:
+        raise ConfigError(f"{where}.log_float: got [{low}, {high}]; a log range must lie "
+                          f"above 0, expected low > 0", key=where)
+    if method == "grid" and kind != "int":
+        raise ConfigError(f"{where}.{kind}: method 'grid' needs a finite set of values; "
+                          "expected {choice: [...]} or {int: [low, high]}", key=where)
 
 
 _SELECT = re.compile(r"validation [a-z0-9_]+ (min|max)")

@@ -1,10 +1,13 @@
 """Where a sweep's runs train: processes of this machine, or tasks on a Ray cluster.
 
 Both executors are context managers with one method, `run(jobs)`, which takes
-(key, `ExperimentConfig`, run directory) jobs and yields (key, outcome) as runs finish; an
-outcome is a `RunOutcome`: what `snn.sweeps.worker.train_run` returned, or a failed one
-saying why the run could not finish (its worker died). Leaving the context after an error
-or Ctrl-C stops the running runs, which checkpoint after their current step.
+(key, raw config, run directory, trial) jobs (as `snn.sweeps.worker.train_run` takes them)
+and yields (key, outcome) as runs finish; an outcome is a `RunOutcome`: what `train_run`
+returned, or a failed one saying why the run could not finish (its worker died). Jobs are
+taken from their iterable only as workers free up, and each outcome is yielded before the
+next job is taken, so a search asks for its next trial knowing every finished one.
+Leaving the context after an error or Ctrl-C stops the running runs, which checkpoint
+after their current step.
 """
 
 import itertools
@@ -12,11 +15,10 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from snn.config import to_dict
 from snn.data import data_root
 from snn.errors import ConfigError, describe
 from snn.sweeps.outcome import RunOutcome
@@ -51,20 +53,30 @@ class LocalWorkers:
             child.join()
 
     def run(self, jobs):
-        """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion."""
-        if self.workers == 1 or len(jobs) == 1 and self.pool is None:
-            for key, config, run_dir in jobs:
-                yield key, RunOutcome.from_dict(train_run(to_dict(config), str(run_dir)))
+        """Yield (key, outcome) for (key, raw config, run_dir, trial) jobs, in order of
+        completion."""
+        queue = iter(jobs)
+        first = list(itertools.islice(queue, 1 if self.workers == 1 else 2))
+        if self.workers == 1 or len(first) == 1 and self.pool is None:
+            # In this process: no worker to spawn for a single run.
+            for key, raw, run_dir, trial in itertools.chain(first, queue):
+                yield key, RunOutcome.from_dict(train_run(raw, str(run_dir), trial))
             return
-        if self.pool is None and jobs:
+        if self.pool is None and first:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
             self.pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker, initargs=(threads,))
-        futures = {self.pool.submit(train_run, to_dict(config), str(run_dir)): key
-                   for key, config, run_dir in jobs}
-        for future in as_completed(futures):
-            yield futures[future], _outcome(future)
+        running = {}
+        for key, raw, run_dir, trial in itertools.chain(
+                first, itertools.islice(queue, self.workers - len(first))):
+            running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield running.pop(future), _outcome(future)
+                for key, raw, run_dir, trial in itertools.islice(queue, 1):
+                    running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
 
 
 def _outcome(future):
@@ -126,17 +138,20 @@ class RayWorkers:
                 self.started = False
 
     def run(self, jobs):
-        """Yield (key, outcome) for (key, config, run_dir) jobs, in order of completion.
+        """Yield (key, outcome) for (key, raw config, run_dir, trial) jobs, in order of
+        completion.
 
         Raises:
             ConfigError: `ray.init` failed (e.g. no cluster at the address).
         """
-        if not jobs:
+        queue = iter(jobs)
+        first = list(itertools.islice(queue, 1))
+        if not first:
             return
         if self.task is None:
             self._connect()
-        queue = iter(jobs)
-        for job in itertools.islice(queue, self.workers or len(jobs)):
+        for job in itertools.chain(first, itertools.islice(
+                queue, None if self.workers is None else self.workers - 1)):
             self._submit(*job)
         while self.pending:
             # Waiting on futures, not in `ray.wait`, which turns the RunInterrupted of
@@ -144,13 +159,13 @@ class RayWorkers:
             done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for future in done:
                 key, _ = self.pending.pop(future)
+                yield key, _ray_outcome(future)
                 for job in itertools.islice(queue, 1):
                     self._submit(*job)
-                yield key, _ray_outcome(future)
 
-    def _submit(self, key, config, run_dir):
+    def _submit(self, key, raw, run_dir, trial):
         # Absolute: a Ray worker may run in another directory, or on another machine.
-        ref = self.task.remote(to_dict(config), str(Path(run_dir).resolve()), self.CPUS)
+        ref = self.task.remote(raw, str(Path(run_dir).resolve()), self.CPUS, trial)
         self.pending[ref.future()] = key, ref
 
     def _connect(self):

@@ -1,8 +1,11 @@
-"""Hyperparameter sweeps: expand a config's grid into runs, train them in parallel, select.
+"""Hyperparameter sweeps: expand a config's grid (or search its space) into runs, train
+them in parallel, select.
 
 `plan_sweep(path)` reads an experiment file with a `sweep:` section and makes one run per
 combination of its grid, each a complete experiment config (a combination the config
-rules reject becomes a failed run with the reason). `run_sweep(sweep, sweep_dir)` trains
+rules reject becomes a failed run with the reason). A sweep with `sweep.search` instead
+makes its runs as an Optuna study asks for trials (`snn.sweeps.search`), one run directory
+`trial_<number>` each, and some may end "pruned". `run_sweep(sweep, sweep_dir)` trains
 the runs in worker processes, one run directory each under `sweep_dir`, named by its
 settings (`depth=8,learning_rate=0.01`). A run directory that already holds a completed
 run is reused, and one holding an interrupted run resumes from its checkpoint, so running
@@ -38,12 +41,13 @@ from snn.config import ExperimentConfig, load_config, parse_config, read_config,
 from snn.config import apply_overrides, get_key, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
 from snn.sweeps.executors import LocalWorkers, RayWorkers
-from snn.sweeps.outcome import RunOutcome
+from snn.sweeps.outcome import RunOutcome, recorded_outcome
+from snn.sweeps.search import Search, check_resumable
 from snn.sweeps.selection import nested_estimate, select, select_per_fold
 from snn.util.console import remaining
 from snn.util.interrupts import sigterm_as_interrupt
 from snn.metrics import metric_names
-from snn.util.files import read_json, write_atomic, write_json
+from snn.util.files import write_atomic, write_json
 
 
 SWEEP_CSV = "sweep.csv"
@@ -73,10 +77,37 @@ class SweepRun:
 
 @dataclasses.dataclass
 class Sweep:
-    """A planned sweep: the base config (with its `sweep` section) and its runs."""
+    """A planned sweep: the base config (with its `sweep` section) and its runs.
+
+    Attributes:
+        config: the base `ExperimentConfig`, with its `sweep` section.
+        runs: list of `SweepRun`: a grid's every combination, in grid order; a search's
+            trials so far, in trial order (it grows as the search asks for trials).
+        template: dict, the file's config with the overrides, without its `sweep`
+            section: what each run's settings are applied to.
+        source: str, the file, for error messages.
+    """
 
     config: ExperimentConfig
     runs: list
+    template: dict
+    source: str
+
+    def combination(self, settings):
+        """The raw config of a run: `template` with `settings` ({dotted key: value})."""
+        combination = copy.deepcopy(self.template)
+        section = "space" if self.config.sweep.search else "grid"
+        for key, value in settings.items():
+            set_key(combination, key, value, f"{self.source}: sweep.{section}.{key}")
+        return combination
+
+    def make_run(self, name, settings):
+        """The `SweepRun` of `settings`; invalid when the config rules reject them."""
+        try:
+            return SweepRun(name, settings,
+                            parse_config(self.combination(settings), self.source))
+        except ConfigError as error:
+            return SweepRun(name, settings, None, str(error))
 
 
 @dataclasses.dataclass
@@ -119,18 +150,19 @@ def plan_sweep(path, overrides=()):
         overrides: "dotted.key=value" strings applied to every run (as `snn train --set`).
 
     Returns:
-        `Sweep`, runs in grid order (the last grid key varies fastest).
+        `Sweep`, runs in grid order (the last grid key varies fastest); for a search, no
+        runs yet: `run_sweep` makes them as the study asks for trials.
 
     Raises:
         ConfigError: the file (or an override) is invalid, has no `sweep:` section, a grid
-            key names no config key, `sweep.select` names a metric the model's task
-            does not report, or a run would need `multi_worker` distribution.
+            or space key names no config key, `sweep.select` names a metric the model's
+            task does not report, or a run would need `multi_worker` distribution.
     """
     base = load_config(path, overrides)
     if base.sweep is None:
         raise ConfigError(f"{path}: sweep: missing; expected a sweep section with a grid, "
                           "e.g. sweep: {grid: {model.depth: [2, 4, 8]}}", key="sweep")
-    for grid in base.sweep.grids:
+    for grid in base.sweep.grids or [base.sweep.space]:
         _check_grid_keys(grid, base, path)
     _check_selection(base, path)
     if base.sweep.final is not None:
@@ -141,38 +173,33 @@ def plan_sweep(path, overrides=()):
     raw = read_config(path)
     apply_overrides(raw, overrides)
     raw.pop("sweep")
+    sweep = Sweep(base, [], raw, str(path))
     combinations = [dict(zip(grid, values)) for grid in base.sweep.grids
                     for values in itertools.product(*grid.values())]
-    planned = []
     for settings, name in zip(combinations, _run_names(combinations, base.sweep.keys)):
-        combination = copy.deepcopy(raw)
-        for key, value in settings.items():
-            set_key(combination, key, value, f"{path}: sweep.grid.{key}")
-        try:
-            planned.append(SweepRun(name, settings, parse_config(combination, str(path))))
-        except ConfigError as error:
-            planned.append(SweepRun(name, settings, None, str(error)))
+        sweep.runs.append(sweep.make_run(name, settings))
     if any(run.config and run.config.training.distribution == "multi_worker"
-           for run in planned):
+           for run in sweep.runs) or base.training.distribution == "multi_worker":
         raise ConfigError(f"{path}: training.distribution: got 'multi_worker', which trains "
                           "one run over several processes started together; a sweep starts "
                           "its own: expected none or mirrored", key="training.distribution")
-    return Sweep(base, planned)
+    return sweep
 
 
 def _check_grid_keys(grid, base, path):
-    """A grid key must name a config key; under `model`/`data` it may also belong to a
-    builder or source that the grid itself switches to."""
+    """A grid (or space) key must name a config key; under `model`/`data` it may also
+    belong to a builder or source that the grid itself switches to."""
     resolved = to_dict(base)
+    section = "space" if base.sweep.search else "grid"
     for key in grid:
-        section = key.split(".")[0]
-        switched = {"model": "model.name", "data": "data.source"}.get(section) in grid
+        top = key.split(".")[0]
+        switched = {"model": "model.name", "data": "data.source"}.get(top) in grid
         if not (_has_path(resolved, key) or switched):
             close = difflib.get_close_matches(key, _paths(resolved), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else \
                 "expected a dotted key of the experiment, e.g. model.depth"
-            raise ConfigError(f"{path}: sweep.grid.{key}: no such config key; {hint}",
-                              key=f"sweep.grid.{key}")
+            raise ConfigError(f"{path}: sweep.{section}.{key}: no such config key; {hint}",
+                              key=f"sweep.{section}.{key}")
 
 
 def _paths(mapping, prefix=""):
@@ -298,8 +325,9 @@ def require_a_completed_run(results):
 def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     """Run several sweeps with one pool of workers, e.g. one sweep per data set and method.
 
-    First every pending grid run of every sweep, then each sweep's selection, then the
-    `sweep.final` runs of the selected settings; see `run_sweep` for one sweep.
+    First every pending grid run (or search trial) of every sweep, then each sweep's
+    selection, then the `sweep.final` runs of the selected settings; see `run_sweep` for
+    one sweep.
 
     Args:
         sweeps: list of (`Sweep`, sweep directory or None).
@@ -328,22 +356,24 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     pool = RayWorkers(workers, address) if executor == "ray" else LocalWorkers(workers)
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
-    outcomes, jobs = _done_and_pending(sweeps, dirs)
+    outcomes, jobs, searches = _done_and_pending(sweeps, dirs)
+    total = sum(sweep.config.sweep.trials or len(sweep.runs) for sweep, _ in sweeps)
     final_runs = sum(sweep.config.sweep.final is not None for sweep, _ in sweeps)
-    progress = _Progress(sum(len(sweep.runs) for sweep, _ in sweeps) + final_runs, root,
-                         verbose)
-    for index, sweep_dir in enumerate(dirs):
-        for name, outcome in outcomes[index].items():
-            if outcome is not None:
-                progress.report(sweep_dir / name, outcome, "already done" if
-                                outcome.status == "completed" else "invalid")
-        _write_csv(sweeps[index][0], outcomes[index], sweep_dir / SWEEP_CSV)
+    progress = _Progress(total + final_runs, root, verbose)
+    for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
+        for run in sweep.runs:
+            if (outcome := outcomes[index][run.name]) is not None:
+                progress.report(sweep_dir / run.name, outcome,
+                                "invalid" if run.error else "already done")
+        _write_csv(sweep, outcomes[index], sweep_dir / SWEEP_CSV)
     stopped = f"{root}: completed runs are kept and running ones checkpointed; run the " \
         "same command again to resume"
     try:
         with sigterm_as_interrupt(stopped), pool:
             for (index, name), outcome in pool.run(jobs):
                 outcomes[index][name] = outcome
+                if searches[index]:
+                    searches[index].tell(name, outcome)
                 progress.report(dirs[index] / name, outcome)
                 _write_csv(sweeps[index][0], outcomes[index], dirs[index] / SWEEP_CSV)
             selections = [select(sweep, outcome)
@@ -357,16 +387,24 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
 
 
 def _done_and_pending(sweeps, dirs):
-    """Per sweep, {run name: outcome of a run that needs no training, or None}; and the
-    jobs ((sweep index, run name), config, run directory) of the others."""
-    outcomes, jobs = [{} for _ in sweeps], []
+    """Per sweep, {run name: outcome of a run that needs no training, or None}; the jobs
+    ((sweep index, run name), raw config, run directory, trial) of the others, an
+    iterator that a search extends as it is consumed; and per sweep its `Search` or None.
+    """
+    outcomes, jobs, searches = [], [], []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
-        for run in sweep.runs:
-            done = _finished_outcome(run.error, sweep_dir / run.name, run.config)
-            if done is None:
-                jobs.append(((index, run.name), run.config, sweep_dir / run.name))
-            outcomes[index][run.name] = done
-    return outcomes, jobs
+        search = Search(sweep, sweep_dir) if sweep.config.sweep.search else None
+        if search:
+            outcomes.append(search.restore())
+            jobs.append(search.jobs(index))
+        else:
+            done = {run.name: _finished_outcome(run.error, sweep_dir / run.name, run.config)
+                    for run in sweep.runs}
+            outcomes.append(done)
+            jobs.append([((index, run.name), to_dict(run.config), sweep_dir / run.name, None)
+                         for run in sweep.runs if done[run.name] is None])
+        searches.append(search)
+    return outcomes, itertools.chain(*jobs), searches
 
 
 def _record_finished(sweeps, dirs, outcomes):
@@ -385,7 +423,7 @@ def _summarize(sweep, sweep_dir, outcomes, choice, final):
     if choice is not None:
         save_config(choice.run.config, sweep_dir / SELECTED)
     folds = select_per_fold(sweep, outcomes) if sweep.config.sweep.nested else None
-    statuses = [outcome.status for outcome in outcomes.values()]
+    statuses = [outcome and outcome.status for outcome in outcomes.values()]
     result = SweepResult(sweep_dir, outcomes, choice and choice.run.name,
                          choice and choice.value, final, folds)
     write_json(sweep_dir / SWEEP_JSON, {
@@ -394,6 +432,7 @@ def _summarize(sweep, sweep_dir, outcomes, choice, final):
         "value": result.value,
         "settings": choice and choice.run.settings,
         "completed": statuses.count("completed"),
+        "pruned": statuses.count("pruned"),
         "failed": statuses.count("failed"),
         "final": final and {"status": final.status, "reason": final.reason,
                             "metrics": final.metrics},
@@ -414,19 +453,18 @@ def _make_sweep_dir(sweep, sweep_dir):
     except OSError as error:
         raise RunDirError(f"{sweep_dir}: cannot create the sweep directory "
                           f"({error.strerror})") from None
+    if base.sweep.search:
+        check_resumable(base, sweep_dir, sweep_dir / SWEEP_CONFIG)
     save_config(base, sweep_dir / SWEEP_CONFIG)
     return sweep_dir
 
 
 def _finished_outcome(error, run_dir, config):
-    """The outcome of a run that needs no training (invalid, or completed before with this
+    """The outcome of a run that needs no training (invalid, or ended before with this
     very config; a rerun with other --set values trains its runs again), else None."""
     if error is not None:
         return RunOutcome.failed(error)
-    if runs.is_complete(run_dir) and runs.trained_with(run_dir, to_dict(config)):
-        return RunOutcome("completed", read_json(run_dir / runs.METRICS))
-    return None
-
+    return recorded_outcome(run_dir, to_dict(config))
 
 
 def _run_finals(sweeps, dirs, selections, pool, progress):
@@ -439,7 +477,7 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
         config = final_config(choice.run.config, sweep.config.sweep.final)
         finals[index] = _finished_outcome(None, sweep_dir / FINAL, config)
         if finals[index] is None:
-            jobs.append((index, config, sweep_dir / FINAL))
+            jobs.append((index, to_dict(config), sweep_dir / FINAL, None))
         else:
             progress.report(sweep_dir / FINAL, finals[index], "already done")
     for index, outcome in pool.run(jobs):
@@ -492,7 +530,7 @@ class _Progress:
             when = f" ({note})" if note else f" in {outcome.seconds:.1f} s"
             line = f"completed{when}: {detail}"
         else:
-            line = f"failed{f' ({note})' if note else ''}: {outcome.reason}"
+            line = f"{outcome.status}{f' ({note})' if note else ''}: {outcome.reason}"
         name = Path(run_dir).relative_to(self.root)
         left = self.total - self.done
         to_go = remaining(self.trained, self.trained + left,
@@ -511,8 +549,8 @@ def _write_csv(sweep, outcomes, path):
     writer = csv.writer(text)
     writer.writerow(header)
     for run in sweep.runs:
-        outcome = outcomes[run.name] or RunOutcome(_unfinished(path.parent / run.name),
-                                                   seconds=None)
+        outcome = outcomes.get(run.name) or RunOutcome(_unfinished(path.parent / run.name),
+                                                       seconds=None)
         result = outcome.metrics or {}
         settings = [run.settings.get(key, "") for key in sweep.config.sweep.keys]
         writer.writerow([run.name, outcome.status,

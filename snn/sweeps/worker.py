@@ -57,7 +57,7 @@ def prepare_worker(threads):
     limit_cpu_threads(threads)
 
 
-def train_run_in_ray(raw_config, run_dir, threads):
+def train_run_in_ray(raw_config, run_dir, threads, trial=None):
     """The Ray task of a sweep run: `prepare_worker`, then `train_run`.
 
     Unlike a local worker, a Ray worker keeps its SIGINT handling and its parent: Ray does
@@ -70,6 +70,7 @@ def train_run_in_ray(raw_config, run_dir, threads):
         raw_config: dict, as for `train_run`.
         run_dir: str, the run directory, a path the Ray worker's machine can write.
         threads: int, the CPU threads the backend may use (the CPUs the task asked for).
+        trial: as for `train_run`.
 
     Returns:
         dict, as for `train_run`.
@@ -79,7 +80,7 @@ def train_run_in_ray(raw_config, run_dir, threads):
             the run is checkpointed.
     """
     prepare_worker(threads)
-    return train_run(raw_config, run_dir)
+    return train_run(raw_config, run_dir, trial)
 
 
 def _end_with_parent():
@@ -94,7 +95,7 @@ def _end_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGTERM)
 
 
-def train_run(raw_config, run_dir):
+def train_run(raw_config, run_dir, trial=None):
     """Train one run of a sweep, or resume it, and report how it ended.
 
     A run directory holding an unfinished run of the same config (the sweep was stopped
@@ -104,11 +105,14 @@ def train_run(raw_config, run_dir):
         raw_config: dict, the run's full config as `snn.config.to_dict` writes it (plain
             data, so it crosses process boundaries without pickling classes).
         run_dir: str, the run directory.
+        trial: None, or for a search trial with a pruner the plain dict that
+            `snn.sweeps.search.TrialPruning` takes: the run reports its per-epoch
+            validation value to the study and ends "pruned" when the pruner says so.
 
     Returns:
-        dict, `RunOutcome.to_dict()` (plain data, to cross the process boundary); for an
-        unexpected error, which is not the user's, the reason names the run's `error.log`
-        holding the traceback.
+        dict, `RunOutcome.to_dict()` (plain data, to cross the process boundary): status
+        "completed", "failed" or "pruned"; for an unexpected error, which is not the
+        user's, the reason names the run's `error.log` holding the traceback.
 
     Raises:
         RunInterrupted: SIGINT or SIGTERM stopped the run (checkpointed). A worker process
@@ -117,27 +121,31 @@ def train_run(raw_config, run_dir):
     import keras
 
     from snn.config import parse_config
-    from snn.errors import RunInterrupted, SNNError, describe
+    from snn.errors import RunInterrupted, RunPruned, SNNError, describe
+    from snn.sweeps.search import TrialPruning
     from snn.training import train
 
     started = time.perf_counter()
-    metrics, reason = None, None
+    metrics, reason, status = None, None, "completed"
     try:
         resuming = _holds_unfinished(run_dir, raw_config)
+        observers = [TrialPruning(trial)] if trial else []
         metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0,
-                        overwrite=not resuming, resume=resuming)
+                        overwrite=not resuming, resume=resuming, observers=observers)
+    except RunPruned as pruned:
+        status, reason = "pruned", str(pruned)
     except RunInterrupted as stopped:
         if _worker:
             signal.signal(stopped.signum, signal.SIG_DFL)
             os.kill(os.getpid(), stopped.signum)
         raise
     except Exception as error:  # noqa: BLE001  one broken combination must not stop a sweep
-        reason = describe(error)
+        status, reason = "failed", describe(error)
         if not isinstance(error, SNNError):  # a bug, not the user's: keep the traceback
             reason += f"; traceback in {_write_traceback(run_dir)}"
     finally:
         keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
-    return RunOutcome("completed" if reason is None else "failed", metrics, reason,
+    return RunOutcome(status, metrics, reason,
                       round(time.perf_counter() - started, 3)).to_dict()
 
 

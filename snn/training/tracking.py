@@ -94,13 +94,15 @@ class MLflowTracking:
         write_json(record, {"tracking_uri": self.settings.tracking_uri,
                             "experiment": self.settings.experiment, "run_id": self.run_id})
 
-    def callback(self, prefix=""):
+    def callback(self, fold, folds):
         """A Keras callback logging every epoch's logs as metrics, step = epoch from 0.
 
         Args:
-            prefix: str before each name, e.g. "fold_2/" ("" for one fold).
+            fold: int, the fold about to train, from 1.
+            folds: int, the run's number of folds; with more than one, each metric's
+                name starts with "fold_<fold>/".
         """
-        return _EpochMetrics(self.client, self.run_id, prefix)
+        return _EpochMetrics(self.client, self.run_id, f"fold_{fold}/" if folds > 1 else "")
 
     def finish(self, metrics, run_dir):
         """Log the final metrics and the run directory's files; end the MLflow run.

@@ -40,7 +40,7 @@ from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.diagnostics import ActivationStatistics, audit
 from snn.distributed import device_scope, distribution_scope
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
-                        describe)
+                        RunPruned, describe)
 from snn.evaluation import fold_indices
 from snn.losses import masked_binary_crossentropy
 from snn.metrics import prediction_loss, prediction_metrics, summarize, task_of
@@ -152,7 +152,7 @@ def _dtype_policy(precision):
         keras.config.set_dtype_policy(previous)
 
 
-def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
+def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observers=()):
     """Train the experiment described by `config` and save everything to a run directory.
 
     Args:
@@ -162,6 +162,9 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
         overwrite: bool, replace a run already in `run_dir`.
         resume: bool, continue the unfinished run in `run_dir` from its checkpoints;
             `config` must be the run's own (`load_config(run_dir / "config.yaml")`).
+        observers: objects with a method `callback(fold, folds)` that returns a Keras
+            callback for fold `fold` (from 1) of `folds`, called before each fold trains,
+            e.g. a search's trial pruning (`snn.sweeps.search.TrialPruning`).
 
     Returns:
         dict, the content of `metrics.json` plus "run_dir": "protocol"; "test" and
@@ -183,6 +186,7 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
             its last checkpoint.
         RunInterrupted: SIGINT or SIGTERM arrived; the run is checkpointed and marked
             interrupted, and the message says how to resume it.
+        RunPruned: an observer's callback pruned the run; it is marked pruned.
 
     Example:
     >>> from snn.config import load_config
@@ -223,7 +227,7 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False):
             if tracking:
                 tracking.begin(config, run_dir, read_json(run_dir / runs.ENVIRONMENT))
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology,
-                                   tracking)
+                                   [*([tracking] if tracking else []), *observers])
             metrics = _summary(config, results, findings)
             write_json(run_dir / runs.METRICS, metrics)
             runs.write_status(run_dir, "completed")
@@ -272,6 +276,9 @@ def _recording_status(run_dir):
     """Mark the run failed or interrupted when training ends with an exception."""
     try:
         yield
+    except RunPruned as pruned:
+        _write_final_status(run_dir, "pruned", reason=str(pruned))
+        raise
     except RunInterrupted as stopped:
         _write_final_status(run_dir, "interrupted", reason=str(stopped))
         raise RunInterrupted(f"{run_dir}: stopped by {stopped}; checkpoint written. Resume "
@@ -295,13 +302,14 @@ def _recording_status(run_dir):
 @contextlib.contextmanager
 def _ending(tracking):
     """End the MLflow run, if any, with the training run: "KILLED" when interrupted (it
-    can resume), "FAILED" on any other error."""
+    can resume) or pruned, "FAILED" on any other error."""
     try:
         yield
     except BaseException as error:
         if tracking:
             try:
-                tracking.end("KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+                tracking.end("KILLED" if isinstance(error, (KeyboardInterrupt, RunPruned))
+                             else "FAILED")
             except Exception as failure:  # the training error matters more
                 logger.warning("MLflow: could not mark the run ended (%s)", failure)
         raise
@@ -314,8 +322,9 @@ def _write_final_status(run_dir, status, **details):
         pass  # e.g. a full disk; the status stays "running", which resumes just as well
 
 
-def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology, tracking=None):
-    """Train every fold not finished yet; return each fold's results."""
+def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology, observers):
+    """Train every fold not finished yet, with each observer's callback; return each
+    fold's results."""
     config, results = first.config, []
     trained, started = 0, time.perf_counter()
     for number, indices in enumerate(folds, start=1):
@@ -331,8 +340,8 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology, tracki
             _compile(experiment, topology)
         fold_dir.mkdir(exist_ok=True)
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
-        epoch_log = tracking and tracking.callback(f"fold_{number}/" if label else "")
-        result = _train_fold(experiment, fold_dir, label, verbose, stop, topology, epoch_log)
+        observing = [observer.callback(number, len(folds)) for observer in observers]
+        result = _train_fold(experiment, fold_dir, label, verbose, stop, topology, observing)
         write_json(fold_dir / runs.FOLD_RESULTS, result)
         discard(fold_dir / runs.CHECKPOINT)  # the saved model supersedes the checkpoints
         results.append(result)
@@ -393,14 +402,15 @@ def _compile(experiment, topology):
     )
 
 
-def _train_fold(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
+def _train_fold(experiment, fold_dir, label, verbose, stop, topology, observing):
     """Fit one fold, evaluate it and save its model, statistics and splits to `fold_dir`.
 
-    `epoch_log`: None, or a Keras callback that logs each epoch elsewhere (MLflow)."""
+    `observing`: Keras callbacks of observers (MLflow logging, trial pruning), called
+    after each epoch is logged to `history.csv`."""
     fit = _fit_network if isinstance(experiment.model, keras.Model) else _fit_reference
     with topology.connected():
         epochs_run, train_seconds, best_epoch = fit(experiment, fold_dir, label, verbose,
-                                                    stop, topology, epoch_log)
+                                                    stop, topology, observing)
     splits, batch_size = experiment.splits, experiment.config.training.batch_size
     with topology.local_model(experiment.model) as model:
         results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
@@ -415,7 +425,7 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology, epoch_log=
             "train_examples": len(experiment.indices["train"])}
 
 
-def _fit_network(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
+def _fit_network(experiment, fold_dir, label, verbose, stop, topology, observing):
     """Keras `fit` from the fold's checkpoint (if any) to the end.
 
     Returns:
@@ -466,7 +476,7 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology, epoch_log
                if statistics else [])] if training.tensorboard else []
     callbacks = [*([train_set] if train_set else []),
                  keras.callbacks.CSVLogger(str(fold_dir / runs.HISTORY), append=True),
-                 *resumables, *board, *([epoch_log] if epoch_log else []), checkpoint,
+                 *resumables, *board, *observing, checkpoint,
                  *([progress] if progress else [])]
     fit = functools.partial(model.fit, validation_data=validation,
                             validation_batch_size=training.batch_size // workers,
@@ -509,7 +519,7 @@ def _keep_history(path, epochs):
         write_atomic(path, lambda temporary: Path(temporary).write_bytes(b"".join(lines)))
 
 
-def _fit_reference(experiment, fold_dir, label, verbose, stop, topology, epoch_log=None):
+def _fit_reference(experiment, fold_dir, label, verbose, stop, topology, observing):
     """scikit-learn `fit` on the training rows (flattened); returns (0 epochs, seconds,
     None: no epoch to choose)."""
     started = time.perf_counter()
