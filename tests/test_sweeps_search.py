@@ -20,7 +20,7 @@ from snn.sweeps import plan_sweep, run_sweep
 from snn.sweeps.search import TrialPruning, decode, distributions, storage
 from snn.sweeps.worker import train_run
 from snn.util.files import read_json
-from conftest import file_identity
+from conftest import ROOT, file_identity
 
 BASE = {
     "name": "iris",
@@ -276,3 +276,16 @@ def test_ctrl_c_keeps_finished_trials_and_a_rerun_resumes_without_repeating_them
         assert f"{run}: completed (already done)" in result.stdout
     assert [row["status"] for row in _rows(out)] == ["completed"] * 5
     assert math.isfinite(read_json(out / "sweep.json")["value"])
+
+
+@pytest.mark.slow
+def test_the_digits_search_prunes_some_of_its_24_trials(tmp_path, snn_cli):
+    # configs/digits_search.yaml's header: 24 trials, about half pruned. (Its time is
+    # measured, not asserted: timed tests measure the machine's load.)
+    result = snn_cli("sweep", ROOT / "configs" / "digits_search.yaml", "--workers", "2",
+                     "--run-dir", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    statuses = [row["status"] for row in _rows(tmp_path / "out")]
+    assert len(statuses) == 24 and "failed" not in statuses
+    assert 0 < statuses.count("pruned") < 24
+    assert read_json(tmp_path / "out" / "sweep.json")["value"] > 0.95
