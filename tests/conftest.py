@@ -1,12 +1,15 @@
 """Shared fixtures: the project root, the real data in ../shared/data, and the CLI; and
 which tests make up the core that runs under every Keras backend."""
 
+import csv
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +67,35 @@ def file_identity(path):
     through `snn.util.files.write_atomic` gets a new inode even with the same bytes; a
     modification time may not change within its clock's resolution."""
     return path.stat().st_ino, path.read_bytes()
+
+
+def sweep_rows(sweep_dir):
+    """The rows of a sweep's `sweep.csv`, as dicts of strings."""
+    with open(Path(sweep_dir) / "sweep.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+def sweep_stopped_when(ready, config, out, cwd, workers=2, wait=180):
+    """Run `snn sweep CONFIG --run-dir OUT --workers N` in a process of its own and send
+    it SIGINT (Ctrl-C) once `ready(out)` holds.
+
+    Returns:
+        (exit status, stderr) of the stopped sweep.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(config),
+                                "--run-dir", str(out), "--workers", str(workers)], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + wait
+        while not ready(out):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
+    finally:
+        process.kill()
+        process.wait()
+    return process.returncode, stderr
 
 
 def run_cli(*args, cwd, env=None):

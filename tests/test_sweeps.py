@@ -1,7 +1,6 @@
 """Sweeps: grid expansion, failure isolation, selection, resume, parallel workers."""
 
 import contextlib
-import csv
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import yaml
 from snn import runs
 from snn.errors import ConfigError
 from snn.sweeps import plan_sweep, run_sweep
-from conftest import ROOT, file_identity
+from conftest import ROOT, file_identity, sweep_rows, sweep_stopped_when
 from snn.util.files import read_json
 
 BASE = {
@@ -32,11 +31,6 @@ def _write(tmp_path, grid, select="validation accuracy max", **sections):
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
-
-
-def _rows(sweep_dir):
-    with open(sweep_dir / "sweep.csv") as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_the_grid_expands_to_its_cartesian_product_in_order(tmp_path):
@@ -97,7 +91,7 @@ def test_failed_runs_are_recorded_and_the_best_completed_run_is_selected(tmp_pat
     path = _write(tmp_path, {"model.depth": [1], "training.learning_rate": [1e6, 0.05],
                              "model.units": [[8, 8], 8]})
     result = run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
-    rows = {row["run"]: row for row in _rows(tmp_path / "out")}
+    rows = {row["run"]: row for row in sweep_rows(tmp_path / "out")}
     assert [row["status"] for row in rows.values()] == ["failed", "failed", "failed",
                                                         "completed"]
     assert "diverged" in rows["depth=1,learning_rate=1e+06,units=8"]["reason"]
@@ -217,7 +211,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path, snn_cli):
                         next(line for line in lines if line.startswith("[2/3]")))
     assert re.fullmatch(r"\[3/3\] seed=\d: completed in [^;]*",
                         next(line for line in lines if line.startswith("[3/3]")))
-    assert [row["status"] for row in _rows(out)] == ["completed"] * 3
+    assert [row["status"] for row in sweep_rows(out)] == ["completed"] * 3
 
 
 def test_cli_sweep_in_parallel_workers(tmp_path, snn_cli):
@@ -228,7 +222,7 @@ def test_cli_sweep_in_parallel_workers(tmp_path, snn_cli):
     assert "2 of 4 runs completed, 2 failed" in result.stdout
     assert "Selected depth=" in result.stdout
     assert "Traceback" not in result.stderr and "oneDNN" not in result.stderr
-    assert [row["status"] for row in _rows(tmp_path / "out")] == [
+    assert [row["status"] for row in sweep_rows(tmp_path / "out")] == [
         "completed", "failed", "completed", "failed"]
 
 
@@ -267,25 +261,16 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     path = _write(tmp_path, {"seed": [0, 1, 2]},
                   training={**BASE["training"], "epochs": 30, "early_stopping": None})
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
-                                str(out), "--workers", "2"], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 180
-        while not list(out.glob("*/checkpoint.npz")):  # a run has trained its first epoch
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)  # the running workers stop after a step
-    finally:
-        _kill(process)
-    assert process.returncode == 130
+    # Stopped once a run has trained its first epoch.
+    status, stderr = sweep_stopped_when(lambda out: list(out.glob("*/checkpoint.npz")), path,
+                                        out, tmp_path)
+    assert status == 130
     assert "Traceback" not in stderr and "oneDNN" not in stderr  # workers start quietly
     assert stderr.strip().splitlines()[-1] == (
         f"snn: interrupted: {out}: completed runs are kept and running ones checkpointed; "
         "run the same command again to resume")
     finished = {p.parent.name for p in out.glob("*/metrics.json")}
-    rows = _rows(out)
+    rows = sweep_rows(out)
     assert {row["run"] for row in rows if row["status"] == "completed"} == finished
     interrupted = {row["run"] for row in rows if row["status"] == "interrupted"}
     assert interrupted and all((out / run / "checkpoint.npz").is_file() for run in interrupted)
@@ -293,7 +278,7 @@ def test_ctrl_c_checkpoints_running_runs_exits_130_and_a_rerun_resumes_them(tmp_
     started = {run: file_identity(out / run / "config.yaml") for run in interrupted}
     result = snn_cli("sweep", path, "--run-dir", out, "--workers", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert [row["status"] for row in _rows(out)] == ["completed"] * 3
+    assert [row["status"] for row in sweep_rows(out)] == ["completed"] * 3
     # Resumed from their checkpoints, not started again (which would rewrite the config).
     assert {run: file_identity(out / run / "config.yaml") for run in interrupted} == started
 

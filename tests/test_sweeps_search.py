@@ -1,12 +1,7 @@
 """Searches: a sweep's trials asked from an Optuna study, pruned, resumed after Ctrl-C."""
 
-import csv
 import json
 import math
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import optuna
@@ -20,7 +15,7 @@ from snn.sweeps import plan_sweep, run_sweep
 from snn.sweeps.search import TrialPruning, decode, distributions, storage
 from snn.sweeps.worker import train_run
 from snn.util.files import read_json
-from conftest import ROOT, file_identity
+from conftest import ROOT, file_identity, sweep_rows, sweep_stopped_when
 
 BASE = {
     "name": "iris",
@@ -39,11 +34,6 @@ def _write(tmp_path, search, space=SPACE, select="validation accuracy max", **se
     path = tmp_path / "search.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
-
-
-def _rows(sweep_dir):
-    with open(sweep_dir / "sweep.csv") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _study(sweep_dir):
@@ -77,7 +67,7 @@ def test_each_trial_is_a_run_of_the_template_with_the_trials_parameters(tmp_path
             assert trial.user_attrs["reason"] == outcome.reason
     best = max(completed.values(), key=lambda o: o.metrics["validation"]["accuracy"])
     assert result.value == best.metrics["validation"]["accuracy"]
-    rows = _rows(tmp_path / "out")
+    rows = sweep_rows(tmp_path / "out")
     assert [row["run"] for row in rows] == [f"trial_00{i}" for i in range(4)]
     assert list(rows[0])[2:5] == list(SPACE)
     summary = read_json(tmp_path / "out" / "sweep.json")
@@ -234,27 +224,17 @@ def test_ctrl_c_keeps_finished_trials_and_a_rerun_resumes_without_repeating_them
     path = _write(tmp_path, {"method": "tpe", "trials": 5}, space,
                   training={**BASE["training"], "epochs": 40, "early_stopping": None})
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "snn", "sweep", str(path), "--run-dir",
-                                str(out), "--workers", "2"], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 240
-        # Stop once a trial has finished and another is early in its 40 epochs (not one
-        # about to finish as the stop arrives).
-        while not (list(out.glob("trial_*/metrics.json")) and _early_checkpoint(out)):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == 130, stderr
+    # Stopped once a trial has finished and another is early in its 40 epochs (not one
+    # about to finish as the stop arrives).
+    status, stderr = sweep_stopped_when(
+        lambda out: list(out.glob("trial_*/metrics.json")) and _early_checkpoint(out),
+        path, out, tmp_path, wait=240)
+    assert status == 130, stderr
     finished = {p.parent.name: file_identity(p) for p in out.glob("trial_*/metrics.json")}
     interrupted = {p.parent.name: file_identity(p.parent / "config.yaml")
                    for p in out.glob("trial_*/checkpoint.npz")}
     assert finished and interrupted
-    statuses = {row["run"]: row["status"] for row in _rows(out)}
+    statuses = {row["run"]: row["status"] for row in sweep_rows(out)}
     assert all(statuses[run] == "completed" for run in finished)
     assert all(statuses[run] == "interrupted" for run in interrupted)
     params = {trial.user_attrs["run"]: trial.params for trial in _study(out).trials}
@@ -274,7 +254,7 @@ def test_ctrl_c_keeps_finished_trials_and_a_rerun_resumes_without_repeating_them
         == params
     for run in finished:
         assert f"{run}: completed (already done)" in result.stdout
-    assert [row["status"] for row in _rows(out)] == ["completed"] * 5
+    assert [row["status"] for row in sweep_rows(out)] == ["completed"] * 5
     assert math.isfinite(read_json(out / "sweep.json")["value"])
 
 
@@ -285,7 +265,7 @@ def test_the_digits_search_prunes_some_of_its_24_trials(tmp_path, snn_cli):
     result = snn_cli("sweep", ROOT / "configs" / "digits_search.yaml", "--workers", "2",
                      "--run-dir", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    statuses = [row["status"] for row in _rows(tmp_path / "out")]
+    statuses = [row["status"] for row in sweep_rows(tmp_path / "out")]
     assert len(statuses) == 24 and "failed" not in statuses
     assert 0 < statuses.count("pruned") < 24
     assert read_json(tmp_path / "out" / "sweep.json")["value"] > 0.95
