@@ -190,10 +190,23 @@ def test_a_pruned_trials_run_ends_pruned_with_its_history_kept(tmp_path):
     ({"method": "tpe", "trials": 3}, {"model.depth": [1, 3]},
      r"sweep.space.model.depth: got \[1, 3\]; expected one of \{float: \[low, high\]\}"),
     ({"method": "tpe", "trials": 3}, {}, "sweep.space: missing or empty"),
+    ({"method": "tpe", "trials": 3}, {"model.dropout_rate": {"float": [0.0, 1.5]}},
+     r"sweep.space.model.dropout_rate.float: the range \[0.0, 1.5\] ends outside the "
+     r"key's values: got 1.5 \(number\); expected a number in \[0.0, 1.0\)"),
 ])
 def test_search_mistakes_name_the_key(tmp_path, search, space, message):
     with pytest.raises(ConfigError, match=message):
         plan_sweep(_write(tmp_path, search, space))
+
+
+def test_more_trials_on_a_rerun_are_new_settings_not_the_first_ones_again(tmp_path):
+    path = _write(tmp_path, {"method": "random", "trials": 2},
+                  {"training.learning_rate": {"log_float": [0.01, 0.1]}})
+    run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    run_sweep(plan_sweep(path, ["sweep.search.trials=4"]), tmp_path / "out", workers=1,
+              verbose=0)
+    rates = [t.params["training.learning_rate"] for t in _study(tmp_path / "out").trials]
+    assert len(rates) == 4 and len(set(rates)) == 4
 
 
 def test_a_study_of_another_config_is_not_resumed(tmp_path):

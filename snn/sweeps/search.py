@@ -55,9 +55,12 @@ class Search:
         self.pruner, self.trials = settings.search.pruner, settings.trials
         self.study = optuna.create_study(
             study_name=STUDY_NAME, storage=storage(self.sweep_dir), load_if_exists=True,
-            sampler=sampler(settings.search.method, sweep.config.seed),
             pruner=pruner(self.pruner),
             direction="maximize" if direction == "max" else "minimize")
+        # A sampler seeded alike in every invocation would propose the first trials'
+        # settings again after a resume: the seed moves on with the trials already asked.
+        self.study.sampler = sampler(settings.search.method,
+                                     sweep.config.seed + len(self.study.trials))
         if settings.search.method == "grid" and not self.study.trials:
             for params in grid(self.space, sweep.config.seed):
                 self.study.enqueue_trial(params)

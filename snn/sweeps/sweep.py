@@ -178,6 +178,8 @@ def plan_sweep(path, overrides=()):
                     for values in itertools.product(*grid.values())]
     for settings, name in zip(combinations, _run_names(combinations, base.sweep.keys)):
         sweep.runs.append(sweep.make_run(name, settings))
+    if base.sweep.search:
+        _check_space_ends(sweep)
     if any(run.config and run.config.training.distribution == "multi_worker"
            for run in sweep.runs) or base.training.distribution == "multi_worker":
         raise ConfigError(f"{path}: training.distribution: got 'multi_worker', which trains "
@@ -200,6 +202,26 @@ def _check_grid_keys(grid, base, path):
                 "expected a dotted key of the experiment, e.g. model.depth"
             raise ConfigError(f"{path}: sweep.{section}.{key}: no such config key; {hint}",
                               key=f"sweep.{section}.{key}")
+
+
+def _check_space_ends(sweep):
+    """A numeric range's ends must be values its key accepts (a dropout rate below 1, say):
+    else trials would fail one by one, mid-sweep. Each end is tried alone in the template;
+    an error about another key is a combination the search may still make valid."""
+    for key, bounds in sweep.config.sweep.space.items():
+        (kind, values), = bounds.items()
+        if kind == "choice":
+            continue  # like a grid's values, valid or not in combination
+        for end in values:
+            try:
+                parse_config(sweep.combination({key: end}), sweep.source)
+            except ConfigError as error:
+                if error.key != key:
+                    continue
+                detail = str(error).split(f"{key}: ", 1)[-1]
+                raise ConfigError(f"{sweep.source}: sweep.space.{key}.{kind}: the range "
+                                  f"{values} ends outside the key's values: {detail}",
+                                  key=f"sweep.space.{key}") from None
 
 
 def _paths(mapping, prefix=""):
@@ -273,7 +295,9 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
         sweep_dir: str, Path or None; None uses `<output.dir>/<name>-sweep`, so running the
             same sweep again finds and resumes it.
         workers: int, parallel worker processes (default: one per CPU core); each gets an
-            equal share of the cores. 1 trains in this process. With `executor="ray"`, the
+            equal share of the cores. 1 trains in this process. Worker processes are
+            spawned, so, as with any `multiprocessing` code, call this from a script file
+            under `if __name__ == "__main__":` (not from standard input). With `executor="ray"`, the
             most runs in flight at once (default: all; Ray starts as many as the cluster
             has CPUs, one CPU and one backend thread per run).
         verbose: 1 prints one line per finished run; 0 is silent.
@@ -357,7 +381,7 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
     outcomes, jobs, searches = _done_and_pending(sweeps, dirs)
-    total = sum(sweep.config.sweep.trials or len(sweep.runs) for sweep, _ in sweeps)
+    total = sum(max(sweep.config.sweep.trials or 0, len(sweep.runs)) for sweep, _ in sweeps)
     final_runs = sum(sweep.config.sweep.final is not None for sweep, _ in sweeps)
     progress = _Progress(total + final_runs, root, verbose)
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
