@@ -231,7 +231,7 @@ def load_model(path):
     import skops.io
     import skops.io.exceptions
 
-    from snn import layers  # noqa: F401
+    import snn.layers  # noqa: F401
 
     if not Path(path).is_file():
         raise DataError(f"{path}: model file not found")

@@ -68,15 +68,17 @@ class LocalWorkers:
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker, initargs=(threads,))
         running = {}
-        for key, raw, run_dir, trial in itertools.chain(
-                first, itertools.islice(queue, self.workers - len(first))):
-            running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
+
+        def submit(jobs):
+            for key, raw, run_dir, trial in jobs:
+                running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
+
+        submit(itertools.chain(first, itertools.islice(queue, self.workers - len(first))))
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield running.pop(future), _outcome(future)
-                for key, raw, run_dir, trial in itertools.islice(queue, 1):
-                    running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
+                submit(itertools.islice(queue, 1))
 
 
 def _outcome(future):
