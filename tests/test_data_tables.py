@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snn.data.tables import load_csv, load_parquet, read_table
+from snn.data.tables import STREAM_BLOCK_BYTES, load_csv, load_parquet, read_table
 from snn.errors import ConfigError, DataError
 
 
@@ -101,6 +101,30 @@ def test_a_column_not_listed_as_categorical_must_hold_numbers(tmp_path):
     path.write_text("a,color,y\n1,blue,0\n2,red,1\n")
     with pytest.raises(DataError, match="line 2, column 'color': got 'blue'; expected a number"):
         load_csv(path, label="y", categorical=[])
+
+
+def test_a_column_whose_type_shows_only_after_the_first_block_reads_whole(tmp_path):
+    # The file is read in blocks of STREAM_BLOCK_BYTES; the first block of `late` is empty
+    # and `grade` turns from numbers to text late in the file: both must read as pandas
+    # reads the whole file at once.
+    rows = STREAM_BLOCK_BYTES // 4  # about 16 bytes a row: four blocks
+    late = np.where(np.arange(rows) < rows // 2, np.nan, np.arange(rows) / 4)
+    grade = np.where(np.arange(rows) < rows // 3, "1",
+                     np.char.add("grade_", (np.arange(rows) % 3).astype(str)))
+    frame = pd.DataFrame({"late": late, "grade": grade, "y": np.arange(rows) % 2})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    x, y = load_csv(tmp_path / "t.csv", label="y")
+    np.testing.assert_array_equal(x["late"].to_numpy(), late)
+    assert x["grade"].tolist() == grade.tolist() and y.tolist() == frame["y"].tolist()
+
+
+def test_a_row_longer_than_a_block_is_read(tmp_path):
+    columns = STREAM_BLOCK_BYTES // 4  # each row at least twice a block
+    line = ",".join(["1.5"] * columns)
+    (tmp_path / "wide.csv").write_text(",".join(f"x{i}" for i in range(columns)) + "\n" +
+                                       f"{line}\n{line}\n")
+    x, y = load_csv(tmp_path / "wide.csv")
+    assert x.shape == (2, columns - 1) and y.tolist() == [1.5, 1.5]
 
 
 def test_parquet_reads_as_the_csv_does(tmp_path):

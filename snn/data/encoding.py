@@ -118,7 +118,7 @@ class TableEncoder:
 
     @staticmethod
     def _check_numbers(column, name, source):
-        text = column.notna() & pd.to_numeric(column, errors="coerce").isna()
+        text = text_cells(column)
         if text.any():
             row = int(np.flatnonzero(text.to_numpy())[0])
             raise DataError(f"{source}: row {row + 1}, column {name!r}: got "
@@ -163,9 +163,28 @@ def as_categories(column):
         pandas Series of strings (pandas' str dtype from pandas 3, object before), NaN where
         missing.
     """
+    if isinstance(column.dtype, pd.StringDtype):
+        return column  # text already, stored compactly by pyarrow: no Python strings made
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return column.map(_number_name, na_action="ignore").astype(object)
     return column.astype(object).where(column.notna(), np.nan).map(str, na_action="ignore")
+
+
+def text_cells(column):
+    """Which cells of a column hold text that does not read as a number.
+
+    Each distinct value is parsed once, so a categorical column costs its categories, not
+    its rows, and no Python string is made per row.
+
+    Args:
+        column: pandas Series of any dtype.
+
+    Returns:
+        pandas Series of bool, True where a cell is present and not a number.
+    """
+    values = pd.Series(column.dropna().unique())
+    text = values[pd.to_numeric(values, errors="coerce").isna()]
+    return column.isin(text)
 
 
 def _number_name(value):

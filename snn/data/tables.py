@@ -18,11 +18,12 @@ import pyarrow
 import pyarrow.csv
 import pyarrow.parquet
 
-from snn.data.encoding import as_categories
+from snn.data.encoding import as_categories, text_cells
 from snn.data.sources import SOURCES
 from snn.errors import ConfigError, DataError
 
 Categorical = Literal["auto"] | list[str]
+STREAM_BLOCK_BYTES = 1 << 16
 
 
 @SOURCES.register(name="csv")
@@ -127,30 +128,47 @@ def read_csv_table(path, header="auto", delimiter=","):
         file has a header line).
     """
     names, has_header = _first_line(path, delimiter, header)
+    options = {
+        "parse_options": pyarrow.csv.ParseOptions(delimiter=delimiter),
+        "convert_options": pyarrow.csv.ConvertOptions(strings_can_be_null=True,
+                                                      quoted_strings_can_be_null=True),
+        "memory_pool": pyarrow.system_memory_pool(),
+    }
+
+    def read_options(block_size):
+        return pyarrow.csv.ReadOptions(
+            column_names=[f"column {i}" for i in range(len(names))],
+            skip_rows=1 if has_header else 0, use_threads=False, block_size=block_size)
+
     try:
-        table = pyarrow.csv.read_csv(
-            path,
-            read_options=pyarrow.csv.ReadOptions(
-                column_names=[f"column {i}" for i in range(len(names))],
-                skip_rows=1 if has_header else 0, use_threads=False),
-            parse_options=pyarrow.csv.ParseOptions(delimiter=delimiter),
-            convert_options=pyarrow.csv.ConvertOptions(strings_can_be_null=True,
-                                                       quoted_strings_can_be_null=True),
-            memory_pool=pyarrow.system_memory_pool())
-    except pyarrow.ArrowInvalid as error:
-        ragged = _ragged_line(path, delimiter, len(names))
-        if ragged:
-            raise DataError(f"{path}: line {ragged[0]} has {ragged[1]} columns; expected "
-                            f"{len(names)}") from None
-        raise DataError(f"{path}: not a readable CSV table ({_first_sentence(error)})") \
-            from None
+        # Small blocks, parsed one after another, keep the parser's buffers small: reading
+        # peaks at 2.7x the file where a whole-file read reached 3.6x (benchmarks/
+        # RESULTS.md, "Reading a table").
+        batches = pyarrow.csv.open_csv(path, read_options=read_options(STREAM_BLOCK_BYTES),
+                                       **options)
+        table = pyarrow.Table.from_batches(list(batches), schema=batches.schema)
+    except pyarrow.ArrowInvalid:
+        # A streamed column keeps the type its first block suggested, so a column whose
+        # text starts after it (or a row longer than a block) needs the whole file at once.
+        table = _read_whole_csv(path, read_options(None), options, delimiter, len(names))
     if table.num_rows == 0:
         raise DataError(f"{path}: has a header but no data rows")
-    # The system allocator and a conversion that frees each Arrow column once copied keep
-    # the peak near twice the table, where Arrow's own pool kept both, then more (measured
-    # in benchmarks/table_memory.py).
+    # A conversion that frees each Arrow column once copied, with the system allocator,
+    # keeps the peak near twice the table, where Arrow's own pool kept both, then more.
     table = table.rename_columns(names)
     return table.to_pandas(split_blocks=True, self_destruct=True), has_header
+
+
+def _read_whole_csv(path, read_options, options, delimiter, columns):
+    try:
+        return pyarrow.csv.read_csv(path, read_options=read_options, **options)
+    except pyarrow.ArrowInvalid as error:
+        ragged = _ragged_line(path, delimiter, columns)
+        if ragged:
+            raise DataError(f"{path}: line {ragged[0]} has {ragged[1]} columns; expected "
+                            f"{columns}") from None
+        raise DataError(f"{path}: not a readable CSV table ({_first_sentence(error)})") \
+            from None
 
 
 def read_parquet_table(path):
@@ -223,17 +241,17 @@ def _typed_column(column, name, path, categorical, first_line):
     listed = categorical != "auto" and name in categorical
     if listed or pd.api.types.is_bool_dtype(column):
         return as_categories(column)
-    numbers = column if pd.api.types.is_float_dtype(column) else \
-        pd.to_numeric(column, errors="coerce")
-    text = column.notna() & numbers.isna()
-    if text.any() and (categorical != "auto" or text.sum() * 2 < column.notna().sum()):
-        # Mostly numbers with some text is a typo, not a categorical column.
-        row = int(np.flatnonzero(text.to_numpy())[0])
-        raise DataError(f"{path}: line {first_line + row}, column {name!r}: got "
-                        f"{str(column.iloc[row])!r}; expected a number")
-    if text.any():
-        return as_categories(column)
-    numbers = numbers if numbers.dtype == np.float64 else numbers.astype(np.float64)
+    if not pd.api.types.is_numeric_dtype(column):
+        text = text_cells(column)
+        if text.any() and (categorical != "auto" or text.sum() * 2 < column.notna().sum()):
+            # Mostly numbers with some text is a typo, not a categorical column.
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            raise DataError(f"{path}: line {first_line + row}, column {name!r}: got "
+                            f"{str(column.iloc[row])!r}; expected a number")
+        if text.any():
+            return as_categories(column)
+        column = pd.to_numeric(column)
+    numbers = column if column.dtype == np.float64 else column.astype(np.float64)
     infinite = np.isinf(numbers.to_numpy())
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0])
