@@ -98,7 +98,7 @@ def test_missing_values_are_rejected_or_imputed_with_the_training_mean(tmp_path)
     data = DataConfig(source="csv", options={"path": str(path), "label": "y"},
                       missing="impute")
     dataset = load_dataset(data, "softmax")
-    preprocessing = Preprocessing.fit(dataset.x, dataset.y, data, regression=False)
+    preprocessing = Preprocessing.fit(dataset.x, dataset.y, regression=False)
     # NaN left out of the statistics: the mean of b is (10 + 30 + 40) / 3.
     np.testing.assert_allclose(preprocessing.inputs.mean, [3.0, 80 / 3], rtol=1e-6)
     standardized = preprocessing.apply(dataset.x)

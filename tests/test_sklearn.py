@@ -36,6 +36,43 @@ def test_cross_val_score_of_a_pipeline_on_a_real_table(shared_data):
     assert scores.min() >= 0.95, scores
 
 
+def test_a_table_with_text_columns_and_missing_cells_fits_as_it_is(shared_data):
+    # penguins: text columns island and sex, 11 missing sex, 2 rows without measurements.
+    table = pd.read_csv(shared_data / "tabular" / "penguins.csv")
+    x, y = table.drop(columns="species"), table["species"]
+    scores = cross_val_score(SNNClassifier(random_state=0), x, y, cv=3)
+    assert scores.min() >= 0.95, scores  # as for the pipeline above
+    model = SNNClassifier(epochs=5, random_state=0).fit(x, y)
+    assert list(model.feature_names_in_) == list(x.columns)
+    assert model.preprocessing_.encoder.categorical == ["island", "sex"]
+    # An island not seen in training encodes as no island at all: the same rows with
+    # every island indicator set to 0 by hand.
+    rows = x.head(3)
+    encoder = model.preprocessing_.encoder
+    by_hand = encoder.apply(rows)
+    by_hand[:, [i for i, name in enumerate(encoder.encoded_names)
+                if name.startswith("island_")]] = 0.0
+    np.testing.assert_allclose(
+        model.predict_proba(rows.assign(island="Anvers")),
+        model.model_.predict(model.preprocessing_.inputs.apply(by_hand), verbose=0),
+        rtol=1e-5)
+    with pytest.raises(ValueError, match="fitted on a DataFrame with text columns"):
+        model.predict(x.to_numpy())
+
+
+def test_missing_values_are_filled_with_the_training_mean():
+    x, y = load_iris(return_X_y=True)
+    x = x.copy()
+    x[::15, 2] = np.nan  # 10 cells
+    model = SNNClassifier(epochs=5, random_state=0).fit(x, y)
+    filled = x.copy()
+    filled[::15, 2] = np.nanmean(x[:, 2])
+    np.testing.assert_allclose(model.predict_proba(x), model.predict_proba(filled),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="infinity"):
+        model.predict(np.where(np.isnan(x), np.inf, x))
+
+
 def test_grid_search_refits_the_best_setting():
     x, y = load_iris(return_X_y=True)
     search = GridSearchCV(SNNClassifier(epochs=20, random_state=0),

@@ -54,8 +54,9 @@ class TableEncoder:
         """Fit on training rows.
 
         Args:
-            table: pandas DataFrame (n, columns), as the `csv` and `parquet` sources return
-                it: numeric columns float64, categorical ones object (str, NaN if missing).
+            table: pandas DataFrame (n, columns): numeric columns pass through, every other
+                column (text, pandas category, mixed objects) is categorical, its values
+                named as `as_categories` names them.
             unseen_categories: "ignore" or "reject" (see the class).
 
         Returns:
@@ -64,6 +65,9 @@ class TableEncoder:
         categorical = [name for name in table.columns
                        if not pd.api.types.is_numeric_dtype(table[name])]
         numeric = [name for name in table.columns if name not in categorical]
+        table = table.copy(deep=False)  # column names need not be strings, as for assign
+        for name in categorical:
+            table[name] = as_categories(table[name])
         transformer = ColumnTransformer(
             [("numeric", "passthrough", numeric),
              ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False,

@@ -37,23 +37,25 @@ class Preprocessing:
     targets: Standardization | None = None
 
     @classmethod
-    def fit(cls, x_train, y_train, data, regression):
+    def fit(cls, x_train, y_train, regression, standardize="per_feature",
+            unseen_categories="ignore"):
         """Fit on a fold's training rows.
 
         Args:
             x_train: float array (n, ...) or pandas DataFrame (n, columns): raw features.
             y_train: targets (n, k) as the model head takes them.
-            data: `snn.config.DataConfig` (`standardize`, `unseen_categories`).
             regression: bool, whether the targets are values to standardize.
+            standardize: "per_feature", "global" or "none" (`data.standardize`).
+            unseen_categories: "ignore" or "reject" (`data.unseen_categories`).
 
         Returns:
             Preprocessing.
         """
-        encoder = (TableEncoder.fit(x_train, data.unseen_categories)
+        encoder = (TableEncoder.fit(x_train, unseen_categories)
                    if isinstance(x_train, pd.DataFrame) else None)
         encoded = encoder.apply(x_train) if encoder else x_train
-        inputs = (None if data.standardize == "none" else
-                  Standardization.fit(encoded, data.standardize))
+        inputs = (None if standardize == "none" else
+                  Standardization.fit(encoded, standardize))
         targets = Standardization.fit(y_train) if regression else None
         return cls(encoder, inputs, targets)
 

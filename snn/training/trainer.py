@@ -129,7 +129,9 @@ def prepare(config, dataset=None, indices=None):
     task = task_of(activation, dataset.num_outputs)
     train = indices["train"]
     preprocessing = Preprocessing.fit(take_rows(dataset.x, train), dataset.y[train],
-                                      config.data, regression=task == "regression")
+                                      regression=task == "regression",
+                                      standardize=config.data.standardize,
+                                      unseen_categories=config.data.unseen_categories)
     splits = _prepare_splits(dataset, indices, preprocessing)
     with _dtype_policy(config.training.precision):
         model = build_model(config.model.name, input_shape=splits["train"][0].shape[1:],
