@@ -15,7 +15,8 @@ import pytest
 
 from conftest import ROOT
 from snn.config import load_config
-from snn.distributed import WORKER_VARIABLES, Topology, WorkerTopology, distribution_scope
+from snn.distributed import (WORKER_VARIABLES, Topology, WorkerTopology, bfloat16_in_hardware,
+                             cpu_flags, distribution_scope)
 from snn.errors import ConfigError, DeviceError
 from snn.training import train
 
@@ -258,3 +259,20 @@ def _replicas(count):
     def scope(distribution):
         yield Topology(replicas=count)
     return scope
+
+
+def test_cpu_flags_come_from_the_flags_line_of_cpuinfo(tmp_path):
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\nmodel name\t: Some CPU\n"
+                                      "flags\t\t: fpu sse avx2 fma amx_bf16 amx_tile\n")
+    assert cpu_flags(tmp_path / "cpuinfo") == {"fpu", "sse", "avx2", "fma", "amx_bf16",
+                                               "amx_tile"}
+    assert cpu_flags(tmp_path / "absent") is None
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ({"avx2", "fma"}, False),  # the AMD EPYC: bfloat16 trained at 0.66x float32
+    ({"avx2", "avx512f", "avx512_bf16"}, True),
+    ({"avx2", "amx_bf16", "amx_tile"}, True),
+])
+def test_bfloat16_counts_as_hardware_with_amx_or_avx512_bf16(flags, expected):
+    assert bfloat16_in_hardware(flags) is expected  # no GPU on the test machine

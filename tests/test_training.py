@@ -22,6 +22,7 @@ from snn.errors import RunInterrupted, TrainingError
 from snn.distributed import Topology, visible_gpus
 from snn.diagnostics import layer_statistics
 from snn.training import evaluate, prepare, resume, train
+from snn.training import trainer
 from snn.training.trainer import _compile
 
 RUN_FILES = {"config.yaml", "data.json", "environment.json", "history.csv", "metrics.json",
@@ -521,6 +522,16 @@ def test_bfloat16_precision_computes_in_bfloat16_and_keeps_the_fixed_point():
     # bfloat16 keeps 8 significant bits (relative rounding 2^-9 per operation): after
     # 8 layers the moments move by a few hundredths, far less than a broken SNN's drift.
     assert abs(bf16.mean - f32.mean) < 0.03 and abs(bf16.variance - f32.variance) < 0.05
+
+
+@pytest.mark.parametrize("in_hardware", [False, True])
+def test_bfloat16_warns_where_the_cpu_has_no_bfloat16_instructions(tmp_path, caplog,
+                                                                   monkeypatch, in_hardware):
+    monkeypatch.setattr(trainer, "bfloat16_in_hardware", lambda: in_hardware)
+    train(_config(training={"precision": "bfloat16", "epochs": 1}), tmp_path / "run",
+          verbose=0)
+    warned = "bfloat16 on a CPU without bfloat16 instructions" in caplog.text
+    assert warned is not in_hardware
 
 
 def test_mixed_float16_precision_adds_loss_scaling():

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+from pathlib import Path
 
 import keras
 
@@ -28,6 +29,48 @@ def visible_gpus():
 
         return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     return []
+
+
+# CPU instructions that compute bfloat16 products in hardware (Linux /proc/cpuinfo flags):
+# Intel's AMX tiles, and AVX-512's BF16 dot products (Intel Cooper Lake on, AMD Zen 4 on).
+BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_flags(path="/proc/cpuinfo"):
+    """The instruction-set flags of the first CPU in a Linux cpuinfo file.
+
+    Args:
+        path: the file (the running machine's by default).
+
+    Returns:
+        set of str, or None where the file does not exist (not Linux) or lists no flags.
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return None
+
+
+def bfloat16_in_hardware(flags=None):
+    """Whether training in bfloat16 runs on hardware made for it.
+
+    Args:
+        flags: the CPU's flags (`cpu_flags()` when None).
+
+    Returns:
+        True where the backend sees a GPU or the CPU has one of `BFLOAT16_CPU_FLAGS`;
+        False where it has none of them; None where the CPU's flags cannot be read.
+    """
+    if visible_gpus():
+        return True
+    flags = cpu_flags() if flags is None else flags
+    if flags is None:
+        return None
+    return any(flag in flags for flag in BFLOAT16_CPU_FLAGS)
 
 
 def device_scope(device):

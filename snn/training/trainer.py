@@ -38,7 +38,8 @@ from snn.data import take_rows
 from snn.data.fingerprints import fingerprint
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.diagnostics import ActivationStatistics, audit
-from snn.distributed import device_scope, distribution_scope
+from snn.distributed import (BFLOAT16_CPU_FLAGS, bfloat16_in_hardware, device_scope,
+                             distribution_scope)
 from snn.errors import (AuditError, ConfigError, DataError, RunDirError, RunInterrupted,
                         RunPruned, describe)
 from snn.evaluation import fold_indices
@@ -198,6 +199,12 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observ
     """
     with device_scope(config.training.device), \
             distribution_scope(config.training.distribution) as topology:
+        if config.training.precision == "bfloat16" and bfloat16_in_hardware() is False:
+            logger.warning(
+                "training.precision: bfloat16 on a CPU without bfloat16 instructions (none "
+                "of %s in /proc/cpuinfo) is emulated and trains slower than float32 "
+                "(benchmarks/RESULTS.md); expected precision: float32 on this machine",
+                ", ".join(BFLOAT16_CPU_FLAGS))
         # --- data, folds, and the first fold's model: checked before anything is written ---
         replicas = topology.replicas
         if config.training.batch_size % replicas:
