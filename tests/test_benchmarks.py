@@ -1,6 +1,9 @@
 """The benchmarks' own arithmetic (their timings are not tests: see benchmarks/RESULTS.md)."""
 
 import importlib.util
+import json
+import subprocess
+import sys
 
 from conftest import ROOT
 
@@ -39,3 +42,21 @@ def test_the_memory_benchmarks_table_is_what_it_says_and_the_csv_source_reads_it
     assert text == ["city", "color", "grade"]
     missing = x[["x0", "x1", "x2", "x3"]].isna().mean().to_numpy()
     assert (missing > 0).all() and (missing < 0.03).all()  # about 1% each, of 2,000 rows
+
+
+def test_the_gpu_check_runs_every_step_on_a_cpu_without_tensorflow(tmp_path):
+    # The script a GPU machine runs (JAX and PyTorch there, no TensorFlow), in its quick
+    # form; TensorFlow is made unimportable in its process as it is there.
+    script = ("import runpy, sys; sys.modules['tensorflow'] = None; "
+              "sys.modules['tensorflow_datasets'] = None; "
+              f"sys.argv = ['gpu.py', '--quick', '--out', {str(tmp_path)!r}]; "
+              f"runpy.run_path({str(ROOT / 'benchmarks' / 'gpu.py')!r}, run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600)
+    report = json.loads((tmp_path / "gpu.json").read_text())
+    assert done.returncode == 0, report
+    assert report["devices"]["jax"] == ["cpu: cpu"]
+    case = report["throughput"]["cases"][0]
+    assert set(case["samples_per_second"]) == {"snn[jax]", "keras[jax]", "pytorch"}
+    assert report["digits"]["epochs_run"] == 2 and report["digits"]["test"]["accuracy"] > 0.5
+    assert report["grid"]["runs"] == 2 and report["grid"]["statuses"] == ["completed"]

@@ -1,0 +1,147 @@
+"""The GPU check, ready for a machine with an NVIDIA GPU and JAX but no TensorFlow and no
+network: one command that writes one JSON.
+
+    python benchmarks/gpu.py [--wheels DIR] [--quick] [--out DIR]
+
+Steps, each recorded in `gpu.json` as it finishes (a step that fails is recorded with its
+error and the next one still runs):
+1. `install`: the wheels in `--wheels` (what the machine lacks: keras and the packages snn
+   needs that are not there) installed with `pip install --no-index --no-deps --target`,
+   then put on the path of this process and of the processes it starts.
+2. `devices`: what JAX and PyTorch see.
+3. `throughput`: benchmarks/throughput.py's cases `mlp-8x512-batch256` and
+   `mlp-8x1024-batch1024` in float32 and bfloat16: the trainer and plain Keras on JAX, and
+   PyTorch (CUDA where available), interleaved, steady state and end to end.
+4. `digits`: configs/digits_snn.yaml trained on JAX: test accuracy, time, samples/s.
+5. `grid`: configs/digits_sweep.yaml's grid (8 runs) on JAX, one worker: time per run.
+
+`--quick` shrinks every step (a small network in float32 alone, one round, 2 epochs, two
+grid points) so that the test suite runs the whole script on a CPU
+(tests/test_benchmarks.py).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+
+def main():
+    args = _parser().parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = {"quick": args.quick, "python": platform.python_version()}
+    steps = {"install": lambda: install(args.wheels, args.out / "site"),
+             "devices": devices,
+             "throughput": lambda: throughput(args.quick),
+             "digits": lambda: digits(args.quick, args.out),
+             "grid": lambda: grid(args.quick, args.out)}
+    for name, step in steps.items():
+        started = time.perf_counter()
+        try:
+            report[name] = {"ok": True, **step()}
+        except Exception as error:  # noqa: BLE001 - the report says which step failed, how
+            report[name] = {"ok": False, "error": f"{type(error).__name__}: {error}",
+                            "traceback": traceback.format_exc()}
+        report[name]["seconds"] = round(time.perf_counter() - started, 1)
+        print(f"{name}: {'ok' if report[name]['ok'] else report[name]['error']} "
+              f"({report[name]['seconds']} s)", flush=True)
+        (args.out / "gpu.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if all(report[name]["ok"] for name in steps) else 1
+
+
+def _parser():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wheels", type=Path, default=None,
+                        help="folder of wheels to install first (none: install nothing)")
+    parser.add_argument("--quick", action="store_true",
+                        help="every step small: the CPU test of this script")
+    parser.add_argument("--out", type=Path, default=Path("gpu-check"),
+                        help="folder of gpu.json, the runs and the installed wheels")
+    return parser
+
+
+def install(wheels, site):
+    """Install the wheels of a folder into `site` and put it first on the path (also of the
+    processes started later, through PYTHONPATH)."""
+    found = sorted(wheels.glob("*.whl")) if wheels else []
+    if found:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index",
+                        "--no-deps", "--no-compile", "--upgrade", "--target", str(site),
+                        *map(str, found)], check=True)
+        sys.path.insert(0, str(site))
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
+    os.environ["KERAS_BACKEND"] = "jax"  # before anything imports Keras
+    return {"wheels": [path.name for path in found]}
+
+
+def devices():
+    import jax
+
+    found = {"jax": [f"{device.platform}: {device.device_kind}" for device in jax.devices()]}
+    try:
+        import torch
+    except ImportError:
+        return {**found, "torch": None}
+    return {**found, "torch": [torch.cuda.get_device_name(i)
+                               for i in range(torch.cuda.device_count())] or ["cpu"]}
+
+
+def throughput(quick):
+    import throughput as benchmark
+
+    if quick:
+        cases = [{"model": "snn_mlp", "depth": 2, "units": 32, "batch_size": 64, "rows": 512,
+                  "epochs": 2}]
+    else:
+        cases = benchmark._cases(["mlp-8x512-batch256", "mlp-8x1024-batch1024"])
+    # Quick: float32 alone, since every candidate costs two fresh processes on a CPU.
+    precisions = ["float32"] if quick else ["float32", "bfloat16"]
+    candidates = benchmark._candidates(["jax"], precisions, variants=False)
+    ceiling = benchmark.matmul_rates(size=256 if quick else 8192)
+    return {"ceiling_gflops": ceiling,
+            "cases": [benchmark._measure(case, candidates, 1 if quick else 3, ceiling,
+                                         warm_up=not quick) for case in cases]}
+
+
+def digits(quick, out):
+    from snn.config import load_config
+    from snn.training import train
+
+    overrides = ["training.backend=jax", *(["training.epochs=2"] if quick else [])]
+    config = load_config(ROOT / "configs" / "digits_snn.yaml", overrides)
+    started = time.perf_counter()
+    metrics = train(config, out / "digits", verbose=0, overwrite=True)
+    return {"wall_seconds": round(time.perf_counter() - started, 1),
+            "test": metrics["test"], "train_seconds": metrics["train_seconds"],
+            "samples_per_second": metrics["samples_per_second"],
+            "epochs_run": metrics["epochs_run"]}
+
+
+def grid(quick, out):
+    from snn.sweeps import plan_sweep, run_sweep
+
+    overrides = ["training.backend=jax"]
+    if quick:
+        overrides += ["training.epochs=2",
+                      "sweep.grid={model.depth: [2], training.learning_rate: [0.1, 0.01]}"]
+    sweep = plan_sweep(ROOT / "configs" / "digits_sweep.yaml", overrides)
+    started = time.perf_counter()
+    result = run_sweep(sweep, out / "grid", workers=1, verbose=0)
+    seconds = time.perf_counter() - started
+    return {"runs": len(result.outcomes), "wall_seconds": round(seconds, 1),
+            "seconds_per_run": round(seconds / len(result.outcomes), 2),
+            "statuses": sorted({outcome.status for outcome in result.outcomes.values()}),
+            "selected": result.selected, "value": result.value}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
