@@ -15,8 +15,8 @@ error and the next one still runs):
 4. `digits`: configs/digits_snn.yaml trained on JAX: test accuracy, time, samples/s.
 5. `grid`: configs/digits_sweep.yaml's grid (8 runs) on JAX, one worker: time per run.
 
-`--quick` shrinks every step (a small network in float32 alone, one round, 2 epochs, two
-grid points) so that the test suite runs the whole script on a CPU
+`--quick` shrinks every step (a small network, the trainer and PyTorch in float32, one
+round, 2 epochs, two grid points) so that the test suite runs the whole script on a CPU
 (tests/test_benchmarks.py).
 """
 
@@ -103,9 +103,10 @@ def throughput(quick):
                   "epochs": 2}]
     else:
         cases = benchmark._cases(["mlp-8x512-batch256", "mlp-8x1024-batch1024"])
-    # Quick: float32 alone, since every candidate costs two fresh processes on a CPU.
     precisions = ["float32"] if quick else ["float32", "bfloat16"]
     candidates = benchmark._candidates(["jax"], precisions, variants=False)
+    if quick:  # every candidate costs two fresh processes: the trainer and PyTorch only
+        candidates = {name: candidates[name] for name in ("snn[jax]", "pytorch")}
     ceiling = benchmark.matmul_rates(size=256 if quick else 8192)
     return {"ceiling_gflops": ceiling,
             "cases": [benchmark._measure(case, candidates, 1 if quick else 3, ceiling,
