@@ -85,6 +85,11 @@ class _SNNEstimator(BaseEstimator):
             raise ValueError(f"X: got {type(X).__name__}; this estimator was fitted on a "
                              "DataFrame with text columns, so it needs a DataFrame with the "
                              f"columns {', '.join(map(str, self.feature_names_in_))}")
+        named = [name for name in X.columns if not isinstance(name, str)]
+        if named:
+            raise ValueError(f"X: column name {named[0]!r} is not a string; a DataFrame with "
+                             "text columns is encoded by column name, so every name must be "
+                             "a string")
         validate_data(self, X, y, reset=not predicting, skip_check_array=True)
         assert_all_finite(X.select_dtypes("number").to_numpy(np.float64), allow_nan=True,
                           input_name="X")

@@ -58,6 +58,8 @@ def test_a_table_with_text_columns_and_missing_cells_fits_as_it_is(shared_data):
         rtol=1e-5)
     with pytest.raises(ValueError, match="fitted on a DataFrame with text columns"):
         model.predict(x.to_numpy())
+    with pytest.raises(ValueError, match="column name 0 is not a string"):
+        SNNClassifier().fit(pd.DataFrame(x.to_numpy()), y)
 
 
 def test_missing_values_are_filled_with_the_training_mean():

@@ -65,9 +65,7 @@ class TableEncoder:
         categorical = [name for name in table.columns
                        if not pd.api.types.is_numeric_dtype(table[name])]
         numeric = [name for name in table.columns if name not in categorical]
-        table = table.copy(deep=False)  # column names need not be strings, as for assign
-        for name in categorical:
-            table[name] = as_categories(table[name])
+        table = _typed(table, categorical)
         transformer = ColumnTransformer(
             [("numeric", "passthrough", numeric),
              ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
@@ -100,14 +98,12 @@ class TableEncoder:
                             f"the columns {', '.join(self.columns)}")
         table = table[self.columns]
         for name in self.columns:
-            if name in self.categorical:
-                table = table.assign(**{name: as_categories(table[name])})
-                if self.unseen_categories == "reject":
-                    self._check_seen(table[name], name, source)
-            elif not pd.api.types.is_numeric_dtype(table[name]):
+            if name in self.categorical and self.unseen_categories == "reject":
+                self._check_seen(as_categories(table[name]), name, source)
+            elif name not in self.categorical and \
+                    not pd.api.types.is_numeric_dtype(table[name]):
                 self._check_numbers(table[name], name, source)
-                table = table.assign(**{name: pd.to_numeric(table[name])})
-        return self.transformer.transform(table).astype(np.float32)
+        return self.transformer.transform(_typed(table, self.categorical)).astype(np.float32)
 
     def _check_seen(self, column, name, source):
         encoder = self.transformer.named_transformers_["categorical"]
@@ -153,6 +149,17 @@ class TableEncoder:
         return cls(saved["transformer"], saved["unseen_categories"])
 
 
+def _typed(table, categorical):
+    """A table's columns as the encoder takes them: categorical ones as category names,
+    every other one as float64 with NaN where missing (also pandas' nullable Int64 and
+    boolean columns, whose pd.NA scikit-learn refuses)."""
+    table = table.copy(deep=False)
+    for name in table.columns:
+        table[name] = (as_categories(table[name]) if name in categorical else
+                       pd.to_numeric(table[name]).astype(np.float64))
+    return table
+
+
 def as_categories(column):
     """A column's values as category names: strings, NaN where missing.
 
@@ -167,8 +174,8 @@ def as_categories(column):
         pandas Series of strings (pandas' str dtype from pandas 3, object before), NaN where
         missing.
     """
-    if isinstance(column.dtype, pd.StringDtype):
-        return column  # text already, stored compactly by pyarrow: no Python strings made
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is not pd.NA:
+        return column  # text with NaN for missing, stored by pyarrow: no Python strings made
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return column.map(_number_name, na_action="ignore").astype(object)
     return column.astype(object).where(column.notna(), np.nan).map(str, na_action="ignore")

@@ -141,9 +141,9 @@ def read_csv_table(path, header="auto", delimiter=","):
             skip_rows=1 if has_header else 0, use_threads=False, block_size=block_size)
 
     try:
-        # Small blocks, parsed one after another, keep the parser's buffers small: reading
-        # peaks at 2.7x the file where a whole-file read reached 3.6x (benchmarks/
-        # RESULTS.md, "Reading a table").
+        # Small blocks, parsed one after another, keep the parser's buffers small, where a
+        # whole-file read holds them for the whole file (benchmarks/RESULTS.md, "Reading a
+        # table").
         batches = pyarrow.csv.open_csv(path, read_options=read_options(STREAM_BLOCK_BYTES),
                                        **options)
         table = pyarrow.Table.from_batches(list(batches), schema=batches.schema)
