@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from snn import runs
+import snn.runs as runs
 from snn.data import Preprocessing
 from snn.data.tables import read_table
 from snn.errors import DataError, RunDirError
