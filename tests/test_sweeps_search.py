@@ -209,6 +209,24 @@ def test_more_trials_on_a_rerun_are_new_settings_not_the_first_ones_again(tmp_pa
     assert len(rates) == 4 and len(set(rates)) == 4
 
 
+def test_a_trial_asked_for_as_a_stop_arrived_is_named_and_trained_by_the_rerun(tmp_path):
+    # A stop can land between Optuna's ask and the trial's naming: the study then holds a
+    # running trial with parameters but no run.
+    space = {"training.learning_rate": {"log_float": [0.01, 0.1]}}
+    path = _write(tmp_path, {"method": "random", "trials": 1}, space)
+    run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    asked = _study(tmp_path / "out").ask(distributions(space))
+    run_sweep(plan_sweep(path, ["sweep.search.trials=2"]), tmp_path / "out", workers=1,
+              verbose=0)
+    trials = _study(tmp_path / "out").trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 2
+    assert trials[1].user_attrs["run"] == "trial_001"
+    assert trials[1].params == asked.params
+    trained = load_config(tmp_path / "out" / "trial_001" / "config.yaml")
+    assert trained.training.learning_rate == pytest.approx(
+        asked.params["training.learning_rate"])
+
+
 def test_a_study_of_another_config_is_not_resumed(tmp_path):
     path = _write(tmp_path, {"method": "random", "trials": 1})
     run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
@@ -250,7 +268,9 @@ def test_ctrl_c_keeps_finished_trials_and_a_rerun_resumes_without_repeating_them
     statuses = {row["run"]: row["status"] for row in sweep_rows(out)}
     assert all(statuses[run] == "completed" for run in finished)
     assert all(statuses[run] == "interrupted" for run in interrupted)
-    params = {trial.user_attrs["run"]: trial.params for trial in _study(out).trials}
+    # Keyed by number: a trial asked for as the stop arrived has no run name yet (the
+    # rerun names it), but it has its parameters.
+    params = {trial.number: trial.params for trial in _study(out).trials}
 
     result = snn_cli("sweep", path, "--run-dir", out, "--workers", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -263,8 +283,8 @@ def test_ctrl_c_keeps_finished_trials_and_a_rerun_resumes_without_repeating_them
     assert {run: file_identity(out / run / "metrics.json") for run in finished} == finished
     assert {run: file_identity(out / run / "config.yaml") for run in interrupted} == \
         interrupted
-    assert {t.user_attrs["run"]: t.params for t in trials if t.user_attrs["run"] in params} \
-        == params
+    assert {t.number: t.params for t in trials if t.number in params} == params
+    assert [t.user_attrs["run"] for t in trials] == [f"trial_00{i}" for i in range(5)]
     for run in finished:
         assert f"{run}: completed (already done)" in result.stdout
     assert [row["status"] for row in sweep_rows(out)] == ["completed"] * 5

@@ -159,8 +159,10 @@ class Search:
     def _add_run(self, trial):
         name = trial.user_attrs.get("run")
         if name is None:
+            # Unnamed: just asked for, or asked for as a stop arrived (then `trial` is a
+            # FrozenTrial, whose own set_user_attr would not reach the storage).
             name = f"trial_{trial.number:0{self.width}d}"
-            trial.set_user_attr("run", name)
+            self._trial(trial.number).set_user_attr("run", name)
         settings = {key: decode(self.space[key], trial.params[key]) for key in self.space}
         run = self.sweep.make_run(name, settings)
         self.sweep.runs.append(run)
