@@ -77,10 +77,9 @@ def timed_training(spawned_at):
     from snn.training import checkpoints, trainer
 
     seconds = {}
-    timed = [(trainer, "prepare"), (trainer, "_compile"), (trainer, "_audit"),
+    timed = [(trainer, "prepare"), (trainer, "compile_model"), (trainer, "audit_model"),
              (keras.Model, "fit"), (keras.Model, "evaluate"),
-             (checkpoints.Checkpointing, "on_epoch_end"), (trainer, "_evaluate"),
-             (trainer, "_save_fold")]
+             (checkpoints.Checkpointing, "on_epoch_end"), (trainer, "finish_fold")]
     for owner, name in timed:
         setattr(owner, name, _timer(getattr(owner, name), name, seconds))
     config = parse_config({
@@ -96,11 +95,12 @@ def timed_training(spawned_at):
         seconds["train"] = time.time() - began
     seconds["total"] = time.time() - spawned_at
     return {"start": began - spawned_at,
-            "prepare": seconds.get("prepare", 0.0), "compile": seconds.get("_compile", 0.0),
-            "audit": seconds.get("_audit", 0.0), "fit": seconds.get("fit", 0.0),
+            "prepare": seconds.get("prepare", 0.0),
+            "compile": seconds.get("compile_model", 0.0),
+            "audit": seconds.get("audit_model", 0.0), "fit": seconds.get("fit", 0.0),
             "checkpoints": seconds.get("on_epoch_end", 0.0),
             "validation": seconds.get("evaluate", 0.0),
-            "evaluate_and_save": seconds.get("_evaluate", 0.0) + seconds.get("_save_fold", 0.0),
+            "evaluate_and_save": seconds.get("finish_fold", 0.0),
             "total": seconds["total"]}
 
 

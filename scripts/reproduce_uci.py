@@ -100,7 +100,7 @@ def reproduce(args):
     methods = [(path, (network_overrides(path, preset.grid, preset.epochs) if preset else [])
                 + args.overrides) for path in configs]
     result = reproduce_uci(methods, datasets, out_dir, args.workers,
-                           executor=args.executor, address=args.address)
+                           executor=args.executor, address=args.address, stack=args.stack)
     for dataset, reason in result["skipped"].items():
         print(f"skipped {dataset}: {reason}")
     print()
@@ -122,6 +122,10 @@ if __name__ == "__main__":
                        "OUT_DIR/medium)")
     parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
                         "a comma-separated list of set names (default: all complete sets)")
+    parser.add_argument("--stack", type=int, default=1, metavar="N",
+                        help="train up to N runs of a set that differ only in network, "
+                        "depth, learning rate or dropout together as one stacked model "
+                        "(the same results; default: 1, every run alone)")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help=f"comma-separated configs of configs/paper/uci/ "
                         f"(default: {','.join(METHODS)}); must include snn")

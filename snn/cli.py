@@ -6,7 +6,7 @@
     snn predict RUN_DIR INPUT [-o OUT] [--fold N]
     snn export RUN_DIR --format keras|saved_model|onnx|tflite -o PATH [--fold N]
     snn report DIR
-    snn sweep CONFIG [--workers N] [--run-dir DIR] [--set KEY=VALUE ...]
+    snn sweep CONFIG [--workers N] [--stack N] [--run-dir DIR] [--set KEY=VALUE ...]
               [--executor local|ray] [--address ADDRESS]
     snn models
     snn diagnose CONFIG|MODEL.keras [--random] [--compare] [--out-dir DIR]
@@ -258,6 +258,15 @@ def _add_sweep(commands):
                        help="with --executor ray: the cluster for ray.init, e.g. auto, "
                        "ray://HOST:10001, or local for a new local runtime (default: "
                        "$RAY_ADDRESS, else a new local runtime)")
+    _add_stack(sweep)
+
+
+def _add_stack(parser):
+    parser.add_argument("--stack", type=int, default=1, metavar="N",
+                        help="train up to N grid runs together as one stacked model, each "
+                        "to the result it would reach alone, when they differ only in "
+                        "model, learning rate, seed or early stopping (default: 1, every "
+                        "run alone; stacked runs keep no checkpoints)")
 
 
 def _sweep(args):
@@ -267,7 +276,7 @@ def _sweep(args):
     sweep = plan_sweep(args.config, args.overrides)
     import_keras_quietly()  # one worker trains in this process
     result = run_sweep(sweep, args.run_dir, args.workers, executor=args.executor,
-                       address=args.address)
+                       address=args.address, stack=args.stack)
     statuses = [outcome.status for outcome in result.outcomes.values()]
     metric, _ = sweep.config.sweep.selection
     pruned = f"{statuses.count('pruned')} pruned, " if sweep.config.sweep.search else ""

@@ -23,6 +23,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # reproductions, notebooks) runs on the default backend, TensorFlow.
 CORE = {"test_layers", "test_theory", "test_models", "test_losses", "test_metrics",
         "test_training", "test_training_checkpoints", "test_training_callbacks",
+        "test_training_stacked",
         "test_data_batches", "test_util_interrupts", "test_evaluation",
         "test_diagnostics_statistics", "test_diagnostics_audit", "test_diagnostics_compare"}
 
@@ -60,6 +61,12 @@ def shared_data():
             pytest.fail(message)
         pytest.skip(message)
     return SHARED_DATA
+
+
+def snn_messages(caplog):
+    """What `snn` itself logged: a backend's own warnings (TensorFlow's retracing notice,
+    say) depend on which tests ran before in the same process."""
+    return [record.getMessage() for record in caplog.records if record.name == "snn"]
 
 
 def file_identity(path):

@@ -226,6 +226,35 @@ def test_cli_sweep_in_parallel_workers(tmp_path, snn_cli):
         "completed", "failed", "completed", "failed"]
 
 
+def test_stacked_runs_reach_the_results_of_runs_alone_in_jobs_split_evenly(tmp_path):
+    path = _write(tmp_path, {"model.depth": [1, 2], "training.learning_rate": [0.05, 0.2]})
+    alone = run_sweep(plan_sweep(path), tmp_path / "alone", workers=1, verbose=0)
+    # At most 3 per job: the 4 runs train as two stacked models of 2, in grid order.
+    stacked = run_sweep(plan_sweep(path), tmp_path / "stacked", workers=1, verbose=0,
+                        stack=3)
+    names = list(alone.outcomes)
+    for name in names:
+        assert stacked.outcomes[name].metrics["test"] == pytest.approx(
+            alone.outcomes[name].metrics["test"], rel=1e-5)
+    partners = {name: read_json(tmp_path / "stacked" / name / runs.ENVIRONMENT)
+                ["stacked_with"] for name in names}
+    assert partners == {names[0]: [names[1]], names[1]: [names[0]],
+                        names[2]: [names[3]], names[3]: [names[2]]}
+    assert stacked.selected == alone.selected
+
+
+def test_cli_stacks_runs_in_workers_and_a_diverging_run_fails_alone(tmp_path, snn_cli):
+    path = _write(tmp_path, {"model.depth": [1, 2], "training.learning_rate": [0.05, 1e30]})
+    result = snn_cli("sweep", path, "--run-dir", tmp_path / "out", "--workers", "2",
+                     "--stack", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 of 4 runs completed, 2 failed" in result.stdout
+    assert [row["status"] for row in sweep_rows(tmp_path / "out")] == [
+        "completed", "failed", "completed", "failed"]
+    assert runs.read_status(tmp_path / "out" / "depth=1,learning_rate=0.05")["pid"] != \
+        os.getpid()
+
+
 def test_the_selected_settings_get_a_final_run_with_the_final_overrides(tmp_path, snn_cli):
     path = _write(tmp_path, {"model.depth": [1, 2]})
     raw = yaml.safe_load(path.read_text())
@@ -287,4 +316,6 @@ def test_fewer_than_one_worker_is_refused_before_anything_is_written(tmp_path):
     path = _write(tmp_path, {"model.depth": [1]})
     with pytest.raises(ConfigError, match="--workers: got 0; expected an integer >= 1"):
         run_sweep(plan_sweep(path), tmp_path / "out", workers=0, verbose=0)
+    with pytest.raises(ConfigError, match="--stack: got 0; expected an integer >= 1"):
+        run_sweep(plan_sweep(path), tmp_path / "out", verbose=0, stack=0)
     assert not (tmp_path / "out").exists()

@@ -11,7 +11,7 @@ import yaml
 
 from snn import runs
 from snn.errors import ConfigError
-from snn.sweeps.executors import _ray_outcome
+from snn.sweeps.executors import _ray_outcomes
 from snn.sweeps.outcome import RunOutcome
 from snn.sweeps.search import storage
 from snn.sweeps import plan_sweep, run_sweep
@@ -81,12 +81,12 @@ def test_a_searchs_trials_run_as_ray_tasks_reporting_each_epoch_to_the_study(
         assert runs.read_status(out / trial.user_attrs["run"])["pid"] != os.getpid()
 
 
-def test_a_task_that_raises_or_whose_worker_dies_is_a_failed_run(ray_runtime):
+def test_a_task_that_raises_or_whose_worker_dies_fails_each_of_its_runs(ray_runtime):
     raises = ray.remote(max_retries=0)(lambda: 1 / 0).remote().future()
     dies = ray.remote(max_retries=0)(lambda: os._exit(1)).remote().future()
-    assert _ray_outcome(raises) == RunOutcome(
-        "failed", reason="the Ray task raised ZeroDivisionError: division by zero")
-    outcome = _ray_outcome(dies)
+    assert _ray_outcomes(raises, 2) == [RunOutcome(
+        "failed", reason="the Ray task raised ZeroDivisionError: division by zero")] * 2
+    [outcome] = _ray_outcomes(dies, 1)
     assert outcome.status == "failed"
     assert outcome.reason.startswith("the Ray worker died or was lost (")
     assert outcome.reason.endswith("run the sweep again to retry")

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sklearn.datasets import load_iris
 
-from conftest import file_identity
+from conftest import file_identity, snn_messages
 from snn import runs
 from snn.training.checkpoints import Checkpointing
 from snn.config import load_config, parse_config
@@ -23,7 +23,7 @@ from snn.distributed import Topology, visible_gpus
 from snn.diagnostics import layer_statistics
 from snn.training import evaluate, prepare, resume, train
 from snn.training import trainer
-from snn.training.trainer import _compile
+from snn.training.trainer import compile_model
 
 RUN_FILES = {"config.yaml", "data.json", "environment.json", "history.csv", "metrics.json",
              "model.keras", "splits.npz", "standardization.npz", "status.json", "fold.json"}
@@ -175,7 +175,7 @@ def test_a_baseline_trains_from_the_config_without_audit_warnings(tmp_path, capl
     config = _config(model={"name": "batchnorm_mlp", "dropout_rate": 0.1},
                      training={"activation_statistics": True})
     metrics = train(config, tmp_path / "run", verbose=0)
-    assert metrics["audit"] == [] and caplog.text == ""
+    assert metrics["audit"] == [] and snn_messages(caplog) == []
     assert (tmp_path / "run" / "activation_stats.png").is_file()
 
 
@@ -373,7 +373,7 @@ def test_a_damaged_checkpoint_resumes_from_the_previous_one_to_the_uninterrupted
     steps = _counting_steps(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="snn"):
         resumed = resume(run, verbose=0)
-    assert caplog.messages == [
+    assert snn_messages(caplog) == [
         f"{newest}: cannot read the checkpoint (File is not a zip file); resuming from the "
         "previous one, checkpoint.previous.npz, written after epoch 2"]
     per_epoch = -(-len(np.load(run / "splits.npz")["train"]) // config.training.batch_size)
@@ -401,7 +401,7 @@ def test_a_run_whose_checkpoints_are_gone_says_so_and_trains_the_fold_again(tmp_
         (run / name).unlink()
     with caplog.at_level(logging.WARNING, logger="snn"):
         resumed = resume(run, verbose=0)
-    assert caplog.messages == [f"{run}: no checkpoint to resume from, though 2 epochs were "
+    assert snn_messages(caplog) == [f"{run}: no checkpoint to resume from, though 2 epochs were "
                                "logged; training the fold again from its first epoch"]
     assert resumed["test"] == alone["test"] and resumed["epochs_run"] == 3
     assert (run / "history.csv").read_bytes() == (tmp_path / "alone" / "history.csv").read_bytes()
@@ -536,7 +536,7 @@ def test_bfloat16_warns_where_the_cpu_has_no_bfloat16_instructions(tmp_path, cap
 
 def test_mixed_float16_precision_adds_loss_scaling():
     experiment = prepare(_config(training={"precision": "mixed_float16"}))
-    _compile(experiment, Topology())
+    compile_model(experiment, Topology())
     assert isinstance(experiment.model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
 

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import file_identity
+from conftest import file_identity, snn_messages
 from snn.training.checkpoints import Checkpointing, discard, previous_path
 from snn.distributed import Topology
 from snn.errors import DataError, TrainingError
@@ -155,7 +155,7 @@ def test_a_damaged_newest_checkpoint_resumes_from_the_previous_one(tmp_path, cap
         loading, variables = _restored(tmp_path / "c.npz")
     _assert_same(variables, first)
     assert (loading.epoch, loading.step, loading.saved_epoch) == (1, 0, 1)
-    assert caplog.messages == [
+    assert snn_messages(caplog) == [
         f"{tmp_path / 'c.npz'}: {_DAMAGE[damage.__name__]}; resuming from the previous one, "
         "c.previous.npz, written after epoch 1"]
     # The damaged file is gone, so the next checkpoint keeps the good one as the previous.

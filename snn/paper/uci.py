@@ -72,7 +72,7 @@ def select_datasets(root, names=None, count=None, max_rows=None):
 
 
 def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor="local",
-                  address=None):
+                  address=None, stack=1):
     """Run every method's sweep on every data set, then rank the methods.
 
     Args:
@@ -85,6 +85,8 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
         workers: parallel worker processes (default: one per CPU core).
         verbose: 1 prints one line per finished run.
         executor, address: where the runs train, as for `snn.sweeps.run_sweeps`.
+        stack: int, the most runs trained together as one stacked model, as for
+            `snn.sweeps.run_sweeps` (the same results, sooner on small sets).
 
     Returns:
         dict: "scores" {method: {data set: test accuracy}}, "comparison" (list of
@@ -107,7 +109,7 @@ def reproduce_uci(methods, datasets, out_dir, workers=None, verbose=1, executor=
         raise ConfigError(f"methods: none is {REFERENCE}, the reference every other method "
                           "is tested against; add the SNN config")
     results = run_sweeps([(sweep, path) for _, _, sweep, path in planned], workers, verbose,
-                         executor, address)
+                         executor, address, stack)
     require_a_completed_run(results)
     rows, scores = [], {}
     for (dataset, method, _, _), result in zip(planned, results):

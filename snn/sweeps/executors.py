@@ -1,9 +1,10 @@
 """Where a sweep's runs train: processes of this machine, or tasks on a Ray cluster.
 
 Both executors are context managers with one method, `run(jobs)`, which takes
-(key, raw config, run directory, trial) jobs (as `snn.sweeps.worker.train_run` takes them)
-and yields (key, outcome) as runs finish; an outcome is a `RunOutcome`: what `train_run`
-returned, or a failed one saying why the run could not finish (its worker died). Jobs are
+(keys, raw configs, run directories, trial) jobs, each one run or several stacked ones (as
+`snn.sweeps.worker.train_runs` takes them), and yields (key, outcome) per run as jobs
+finish; an outcome is a `RunOutcome`: what `train_runs` returned, or a failed one saying
+why the run could not finish (its worker died). Jobs are
 taken from their iterable only as workers free up, and each outcome is yielded before the
 next job is taken, so a search asks for its next trial knowing every finished one.
 Leaving the context after an error or Ctrl-C stops the running runs, which checkpoint
@@ -22,7 +23,7 @@ from pathlib import Path
 from snn.data import data_root
 from snn.errors import ConfigError, describe
 from snn.sweeps.outcome import RunOutcome
-from snn.sweeps.worker import start_worker, train_run, train_run_in_ray
+from snn.sweeps.worker import start_worker, train_runs, train_runs_in_ray
 
 
 class LocalWorkers:
@@ -53,14 +54,15 @@ class LocalWorkers:
             child.join()
 
     def run(self, jobs):
-        """Yield (key, outcome) for (key, raw config, run_dir, trial) jobs, in order of
-        completion."""
+        """Yield (key, outcome) per run of (keys, raw configs, run_dirs, trial) jobs, in
+        order of completion."""
         queue = iter(jobs)
         first = list(itertools.islice(queue, 1 if self.workers == 1 else 2))
         if self.workers == 1 or len(first) == 1 and self.pool is None:
-            # In this process: no worker to spawn for a single run.
-            for key, raw, run_dir, trial in itertools.chain(first, queue):
-                yield key, RunOutcome.from_dict(train_run(raw, str(run_dir), trial))
+            # In this process: no worker to spawn for a single job.
+            for keys, raws, run_dirs, trial in itertools.chain(first, queue):
+                outcomes = train_runs(raws, [str(run_dir) for run_dir in run_dirs], trial)
+                yield from zip(keys, map(RunOutcome.from_dict, outcomes))
             return
         if self.pool is None and first:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
@@ -70,23 +72,26 @@ class LocalWorkers:
         running = {}
 
         def submit(jobs):
-            for key, raw, run_dir, trial in jobs:
-                running[self.pool.submit(train_run, raw, str(run_dir), trial)] = key
+            for keys, raws, run_dirs, trial in jobs:
+                future = self.pool.submit(train_runs, raws,
+                                          [str(run_dir) for run_dir in run_dirs], trial)
+                running[future] = keys
 
         submit(itertools.chain(first, itertools.islice(queue, self.workers - len(first))))
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                yield running.pop(future), _outcome(future)
+                keys = running.pop(future)
+                yield from zip(keys, _outcomes(future, len(keys)))
                 submit(itertools.islice(queue, 1))
 
 
-def _outcome(future):
+def _outcomes(future, count):
     try:
-        return RunOutcome.from_dict(future.result())
+        return [RunOutcome.from_dict(outcome) for outcome in future.result()]
     except BrokenProcessPool:
-        return RunOutcome.failed("the worker process died (killed, or out of memory); run "
-                                 "the sweep again to retry")
+        return [RunOutcome.failed("the worker process died (killed, or out of memory); run "
+                                  "the sweep again to retry")] * count
 
 
 class RayWorkers:
@@ -140,8 +145,8 @@ class RayWorkers:
                 self.started = False
 
     def run(self, jobs):
-        """Yield (key, outcome) for (key, raw config, run_dir, trial) jobs, in order of
-        completion.
+        """Yield (key, outcome) per run of (keys, raw configs, run_dirs, trial) jobs, in
+        order of completion.
 
         Raises:
             ConfigError: `ray.init` failed (e.g. no cluster at the address).
@@ -160,15 +165,16 @@ class RayWorkers:
             # SIGTERM into a plain KeyboardInterrupt.
             done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for future in done:
-                key, _ = self.pending.pop(future)
-                yield key, _ray_outcome(future)
+                keys, _ = self.pending.pop(future)
+                yield from zip(keys, _ray_outcomes(future, len(keys)))
                 for job in itertools.islice(queue, 1):
                     self._submit(*job)
 
-    def _submit(self, key, raw, run_dir, trial):
+    def _submit(self, keys, raws, run_dirs, trial):
         # Absolute: a Ray worker may run in another directory, or on another machine.
-        ref = self.task.remote(raw, str(Path(run_dir).resolve()), self.CPUS, trial)
-        self.pending[ref.future()] = key, ref
+        ref = self.task.remote(raws, [str(Path(run_dir).resolve()) for run_dir in run_dirs],
+                               self.CPUS, trial)
+        self.pending[ref.future()] = keys, ref
 
     def _connect(self):
         import ray
@@ -191,23 +197,24 @@ class RayWorkers:
         env = {"SNN_DATA_DIR": str(data_root())}
         if "KERAS_BACKEND" in os.environ:
             env["KERAS_BACKEND"] = os.environ["KERAS_BACKEND"]
-        self.task = ray.remote(train_run_in_ray).options(
+        self.task = ray.remote(train_runs_in_ray).options(
             num_cpus=self.CPUS, max_retries=0, runtime_env={"env_vars": env})
 
 
-def _ray_outcome(future):
-    """The outcome of a finished Ray task (the future of its ObjectRef): its result, or a
-    failed outcome saying why."""
+def _ray_outcomes(future, count):
+    """The outcomes of the `count` runs of a finished Ray task (the future of its
+    ObjectRef): its result, or failed outcomes saying why."""
     import ray
 
     try:
-        return RunOutcome.from_dict(future.result())
+        return [RunOutcome.from_dict(outcome) for outcome in future.result()]
     except ray.exceptions.TaskCancelledError:  # before RayTaskError: a running one is both
-        return RunOutcome.failed("the Ray task was cancelled; run the sweep again to resume "
-                                 "the run")
+        failed = RunOutcome.failed("the Ray task was cancelled; run the sweep again to "
+                                   "resume the run")
     except ray.exceptions.RayTaskError as error:
-        return RunOutcome.failed(f"the Ray task raised {describe(error.cause)}")
+        failed = RunOutcome.failed(f"the Ray task raised {describe(error.cause)}")
     except ray.exceptions.RayError as error:
-        return RunOutcome.failed(f"the Ray worker died or was lost ({type(error).__name__}: "
-                                 "killed, out of memory, or its machine left the cluster); "
-                                 "run the sweep again to retry")
+        failed = RunOutcome.failed(f"the Ray worker died or was lost ("
+                                   f"{type(error).__name__}: killed, out of memory, or its "
+                                   "machine left the cluster); run the sweep again to retry")
+    return [failed] * count

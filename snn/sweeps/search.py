@@ -106,8 +106,9 @@ class Search:
             index: the sweep's index among those run together, the first part of each key.
 
         Yields:
-            ((index, run name), raw config, run directory, trial) jobs for the executors;
-            `trial` is what `TrialPruning` needs, or None without a pruner.
+            (((index, run name),), [raw config], [run directory], trial) jobs for the
+            executors, one run each; `trial` is what `TrialPruning` needs, or None without
+            a pruner.
         """
         for run in list(self.sweep.runs):
             if self.outcomes[run.name] is None:
@@ -175,7 +176,7 @@ class Search:
             "storage": storage(self.sweep_dir), "study": STUDY_NAME,
             "trial_id": self._trial_id(self.numbers[run.name]), "pruner": self.pruner,
             "metric": self.metric, "epochs": run.config and run.config.training.epochs}
-        return (index, run.name), raw, self.sweep_dir / run.name, trial
+        return ((index, run.name),), [raw], [self.sweep_dir / run.name], trial
 
 
 def check_resumable(config, sweep_dir, saved):

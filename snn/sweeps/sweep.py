@@ -287,7 +287,7 @@ def _format_value(value):
 
 
 def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
-              address=None):
+              address=None, stack=1):
     """Train every run of a sweep that has not completed yet, record them, select the best.
 
     Args:
@@ -309,6 +309,10 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
             e.g. "auto", "ray://host:10001", or "local" for a new local Ray runtime; None
             is Ray's default (the cluster in `$RAY_ADDRESS`, else a new local runtime).
             Unused when this process has already initialized Ray: that connection is used.
+        stack: int >= 1, the most grid runs trained together as one stacked model
+            (`snn.training.stacked`): runs whose configs differ only in what members may
+            (model, learning rate, seed, early stopping) and that have no checkpoint to
+            resume from. 1 trains every run alone.
 
     Returns:
         `SweepResult`.
@@ -319,7 +323,7 @@ def run_sweep(sweep, sweep_dir=None, workers=None, verbose=1, executor="local",
         RunDirError: `sweep_dir` cannot be created.
         TrainingError: no run completed (the reasons are in `sweep.csv`).
     """
-    result = run_sweeps([(sweep, sweep_dir)], workers, verbose, executor, address)[0]
+    result = run_sweeps([(sweep, sweep_dir)], workers, verbose, executor, address, stack)[0]
     if result.selected is None:
         raise TrainingError(f"sweep: none of the {len(result.outcomes)} runs completed with "
                             f"a validation {sweep.config.sweep.selection[0]}; the reasons "
@@ -346,7 +350,7 @@ def require_a_completed_run(results):
         f"; the first failure, {path}: {first.reason}" if first else ""))
 
 
-def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
+def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None, stack=1):
     """Run several sweeps with one pool of workers, e.g. one sweep per data set and method.
 
     First every pending grid run (or search trial) of every sweep, then each sweep's
@@ -360,6 +364,8 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
             common directory.
         executor: "local" or "ray", as for `run_sweep`.
         address: str or None, the Ray cluster, as for `run_sweep`.
+        stack: int, as for `run_sweep`; runs of different sweeps stack too (the same
+            data and training settings, say, for two networks).
 
     Returns:
         list of `SweepResult`, in the order of `sweeps`; `selected` and `value` are None
@@ -374,13 +380,16 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
         raise ConfigError(f"--workers: got {workers}; expected an integer >= 1")
     if executor not in ("local", "ray"):
         raise ConfigError(f"--executor: got {executor!r}; expected 'local' or 'ray'")
+    if stack < 1:
+        raise ConfigError(f"--stack: got {stack}; expected an integer >= 1 (1 trains every "
+                          "run alone)")
     if address is not None and executor != "ray":
         raise ConfigError(f"--address: got {address!r}; it names a Ray cluster, so it needs "
                           "--executor ray")
     pool = RayWorkers(workers, address) if executor == "ray" else LocalWorkers(workers)
     dirs = [_make_sweep_dir(sweep, sweep_dir) for sweep, sweep_dir in sweeps]
     root = Path(os.path.commonpath(dirs)) if len(dirs) > 1 else dirs[0]
-    outcomes, jobs, searches = _done_and_pending(sweeps, dirs)
+    outcomes, jobs, searches = _done_and_pending(sweeps, dirs, stack)
     total = sum(max(sweep.config.sweep.trials or 0, len(sweep.runs)) for sweep, _ in sweeps)
     final_runs = sum(sweep.config.sweep.final is not None for sweep, _ in sweeps)
     progress = _Progress(total + final_runs, root, verbose)
@@ -410,25 +419,51 @@ def run_sweeps(sweeps, workers=None, verbose=1, executor="local", address=None):
             for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs))]
 
 
-def _done_and_pending(sweeps, dirs):
+def _done_and_pending(sweeps, dirs, stack):
     """Per sweep, {run name: outcome of a run that needs no training, or None}; the jobs
-    ((sweep index, run name), raw config, run directory, trial) of the others, an
+    ((sweep index, run name) keys, raw configs, run directories, trial) of the others:
+    first the grid runs, up to `stack` per job, then the searches' trials, one per job, an
     iterator that a search extends as it is consumed; and per sweep its `Search` or None.
     """
-    outcomes, jobs, searches = [], [], []
+    outcomes, pending, trials, searches = [], [], [], []
     for index, ((sweep, _), sweep_dir) in enumerate(zip(sweeps, dirs)):
         search = Search(sweep, sweep_dir) if sweep.config.sweep.search else None
         if search:
             outcomes.append(search.restore())
-            jobs.append(search.jobs(index))
+            trials.append(search.jobs(index))
         else:
             done = {run.name: _finished_outcome(run.error, sweep_dir / run.name, run.config)
                     for run in sweep.runs}
             outcomes.append(done)
-            jobs.append([((index, run.name), to_dict(run.config), sweep_dir / run.name, None)
-                         for run in sweep.runs if done[run.name] is None])
+            pending += [((index, run.name), run.config, sweep_dir / run.name)
+                        for run in sweep.runs if done[run.name] is None]
         searches.append(search)
-    return outcomes, itertools.chain(*jobs), searches
+    return outcomes, itertools.chain(_grid_jobs(pending, stack), *trials), searches
+
+
+def _grid_jobs(pending, stack):
+    """Jobs of pending (key, config, run directory) grid runs: runs that can train as one
+    stacked model in groups of at most `stack`, split evenly (12 runs at most 8 per job:
+    two jobs of 6), in order of each group's first run; every other run alone."""
+    groups = {}
+    for key, config, run_dir in pending:
+        group = _stack_key(config, run_dir) if stack > 1 else None
+        groups.setdefault(group or key, []).append((key, config, run_dir))
+    for group in groups.values():
+        count = -(-len(group) // stack)
+        for part in range(count):
+            members = group[part * len(group) // count:(part + 1) * len(group) // count]
+            keys, configs, run_dirs = zip(*members)
+            yield keys, [to_dict(config) for config in configs], list(run_dirs), None
+
+
+def _stack_key(config, run_dir):
+    """What the run must share with others to train stacked, or None: it trains alone, or
+    it has a checkpoint to resume from (stacked runs keep none)."""
+    from snn.training.stacked import stack_key  # imports Keras: only when stacking
+
+    key = None if (Path(run_dir) / runs.CHECKPOINT).is_file() else stack_key(config)
+    return key and ("stack", key)
 
 
 def _record_finished(sweeps, dirs, outcomes):
@@ -501,7 +536,7 @@ def _run_finals(sweeps, dirs, selections, pool, progress):
         config = final_config(choice.run.config, sweep.config.sweep.final)
         finals[index] = _finished_outcome(None, sweep_dir / FINAL, config)
         if finals[index] is None:
-            jobs.append((index, to_dict(config), sweep_dir / FINAL, None))
+            jobs.append(((index,), [to_dict(config)], [sweep_dir / FINAL], None))
         else:
             progress.report(sweep_dir / FINAL, finals[index], "already done")
     for index, outcome in pool.run(jobs):

@@ -1,9 +1,10 @@
-"""Work done in fresh Python processes: one sweep run per call.
+"""Work done in fresh Python processes: one sweep job (a run, or stacked runs) per call.
 
 This module imports no Keras at the top, so a worker process can start (and silence
 TensorFlow's start-up messages) before anything imports Keras.
 """
 
+import dataclasses
 import os
 import signal
 import sys
@@ -57,8 +58,8 @@ def prepare_worker(threads):
     limit_cpu_threads(threads)
 
 
-def train_run_in_ray(raw_config, run_dir, threads, trial=None):
-    """The Ray task of a sweep run: `prepare_worker`, then `train_run`.
+def train_runs_in_ray(raw_configs, run_dirs, threads, trial=None):
+    """The Ray task of a sweep job: `prepare_worker`, then `train_runs`.
 
     Unlike a local worker, a Ray worker keeps its SIGINT handling and its parent: Ray does
     not send it the terminal's Ctrl-C, `ray.cancel` interrupts a task with SIGINT's handler
@@ -67,20 +68,21 @@ def train_run_in_ray(raw_config, run_dir, threads, trial=None):
     import.
 
     Args:
-        raw_config: dict, as for `train_run`.
-        run_dir: str, the run directory, a path the Ray worker's machine can write.
+        raw_configs: list of dicts, as for `train_runs`.
+        run_dirs: list of str, the run directories, paths the Ray worker's machine can
+            write.
         threads: int, the CPU threads the backend may use (the CPUs the task asked for).
-        trial: as for `train_run`.
+        trial: as for `train_runs`.
 
     Returns:
-        dict, as for `train_run`.
+        list of dicts, as for `train_runs`.
 
     Raises:
         RunInterrupted: the task was cancelled (or its worker got SIGTERM) during training;
             the run is checkpointed.
     """
     prepare_worker(threads)
-    return train_run(raw_config, run_dir, trial)
+    return train_runs(raw_configs, run_dirs, trial)
 
 
 def _end_with_parent():
@@ -93,6 +95,38 @@ def _end_with_parent():
 
     set_parent_death_signal = 1  # PR_SET_PDEATHSIG, from <sys/prctl.h>
     ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGTERM)
+
+
+def train_runs(raw_configs, run_dirs, trial=None):
+    """Train the runs of one job: one run (`train_run`), or several together as the
+    members of one stacked model (`snn.training.stacked.train_stacked`).
+
+    Args:
+        raw_configs: list of dicts, as for `train_run`; several must have equal
+            `snn.training.stacked.stack_key`s.
+        run_dirs: list of str, their run directories.
+        trial: as for `train_run`, with one run only.
+
+    Returns:
+        list of dicts, `RunOutcome.to_dict()` per run, in order. Stacked runs are trained
+        from their first epoch (they keep no checkpoints); an error of the whole stack
+        (not one member's) fails every run, with the same reason.
+
+    Raises:
+        RunInterrupted: as for `train_run`; stacked runs are marked interrupted.
+    """
+    if len(raw_configs) == 1:
+        return [train_run(raw_configs[0], run_dirs[0], trial)]
+    from snn.config import parse_config
+    from snn.training.stacked import train_stacked
+
+    def work():
+        configs = [parse_config(raw, run_dir) for raw, run_dir in zip(raw_configs, run_dirs)]
+        return [RunOutcome.failed(result.error) if result.error else
+                RunOutcome("completed", result.metrics)
+                for result in train_stacked(configs, run_dirs)]
+
+    return _reported(work, run_dirs)
 
 
 def train_run(raw_config, run_dir, trial=None):
@@ -118,35 +152,49 @@ def train_run(raw_config, run_dir, trial=None):
         RunInterrupted: SIGINT or SIGTERM stopped the run (checkpointed). A worker process
             then ends as the signal would have ended it, so its pool hands it no more runs.
     """
-    import keras
-
     from snn.config import parse_config
-    from snn.errors import RunInterrupted, RunPruned, SNNError, describe
+    from snn.errors import RunPruned
     from snn.sweeps.search import TrialPruning
     from snn.training import train
 
-    started = time.perf_counter()
-    metrics, reason, status = None, None, "completed"
-    try:
+    def work():
         resuming = _holds_unfinished(run_dir, raw_config)
         observers = [TrialPruning(trial)] if trial else []
-        metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0,
-                        overwrite=not resuming, resume=resuming, observers=observers)
-    except RunPruned as pruned:
-        status, reason = "pruned", str(pruned)
+        try:
+            metrics = train(parse_config(raw_config, run_dir), run_dir, verbose=0,
+                            overwrite=not resuming, resume=resuming, observers=observers)
+        except RunPruned as pruned:
+            return [RunOutcome("pruned", reason=str(pruned))]
+        return [RunOutcome("completed", metrics)]
+
+    return _reported(work, [run_dir])[0]
+
+
+def _reported(work, run_dirs):
+    """Call `work()`, which trains the runs in `run_dirs` and returns their `RunOutcome`s,
+    and return them as plain dicts with the seconds it took; an error fails every run."""
+    import keras
+
+    from snn.errors import RunInterrupted, SNNError, describe
+
+    started = time.perf_counter()
+    try:
+        outcomes = work()
     except RunInterrupted as stopped:
         if _worker:
             signal.signal(stopped.signum, signal.SIG_DFL)
             os.kill(os.getpid(), stopped.signum)
         raise
     except Exception as error:  # noqa: BLE001  one broken combination must not stop a sweep
-        status, reason = "failed", describe(error)
+        reason = describe(error)
         if not isinstance(error, SNNError):  # a bug, not the user's: keep the traceback
-            reason += f"; traceback in {_write_traceback(run_dir)}"
+            reason += "; traceback in " + ", ".join(
+                str(_write_traceback(run_dir)) for run_dir in run_dirs)
+        outcomes = [RunOutcome.failed(reason)] * len(run_dirs)
     finally:
         keras.backend.clear_session()  # a long-lived worker must not accumulate graphs
-    return RunOutcome(status, metrics, reason,
-                      round(time.perf_counter() - started, 3)).to_dict()
+    seconds = round(time.perf_counter() - started, 3)
+    return [dataclasses.replace(outcome, seconds=seconds).to_dict() for outcome in outcomes]
 
 
 def _write_traceback(run_dir):

@@ -215,34 +215,56 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observ
         dataset = load_dataset(config.data, config.model.arguments["output_activation"])
         folds = fold_indices(config, dataset)
         first = prepare(config, dataset, folds[0])
-        _compile(first, topology)
-        # The audit checks SNNs; the paper's baselines break its rules on purpose.
-        audit_mode = config.training.audit if model_kind(config.model.name) == "snn" else \
-            "off"
-        findings = _audit(first.model, first.splits["train"][0], audit_mode)
+        compile_model(first, topology)
+        findings = audit_model(first)
         # One worker logs to MLflow; an unwritable store is said before the run exists.
         mlflow = config.output.mlflow
         tracking = mlflow and topology.worker == 0 and MLflowTracking.connect(mlflow)
 
         run_dir = runs.create_run_dir(config, run_dir, overwrite, resume)
-        with StopRequests() as stop, _recording_status(run_dir), _ending(tracking):
+        with StopRequests() as stop, recording_status(run_dir), _ending(tracking):
             if not resume:
-                save_config(config, run_dir / runs.CONFIG)
-                write_json(run_dir / runs.ENVIRONMENT, {
-                    **runs.environment(config), "replicas": replicas,
-                    "workers": topology.workers,
-                    "data_dir": str(data_root(config.data.data_dir))})
-                write_json(run_dir / runs.DATA, _data_record(dataset, first.preprocessing))
+                write_run_records(first, run_dir, dataset,
+                                  {"replicas": replicas, "workers": topology.workers})
             if tracking:
                 tracking.begin(config, run_dir, read_json(run_dir / runs.ENVIRONMENT))
             results = _train_folds(first, dataset, folds, run_dir, verbose, stop, topology,
                                    [*([tracking] if tracking else []), *observers])
-            metrics = _summary(config, results, findings)
-            write_json(run_dir / runs.METRICS, metrics)
-            runs.write_status(run_dir, "completed")
+            metrics = finish_run(config, run_dir, results, findings)
             if tracking:
                 tracking.finish(metrics, run_dir)
     return {**metrics, "run_dir": str(run_dir)}
+
+
+def write_run_records(experiment, run_dir, dataset, environment):
+    """Write what a new run records before it trains: its config, `environment.json` and
+    `data.json`.
+
+    Args:
+        experiment: the `Experiment` of the run's first fold.
+        run_dir: Path of the run directory.
+        dataset: the `snn.data.Dataset` it trains on.
+        environment: dict of entries `environment.json` adds to `snn.runs.environment`
+            (e.g. "replicas", "workers").
+    """
+    config = experiment.config
+    save_config(config, run_dir / runs.CONFIG)
+    write_json(run_dir / runs.ENVIRONMENT, {
+        **runs.environment(config), **environment,
+        "data_dir": str(data_root(config.data.data_dir))})
+    write_json(run_dir / runs.DATA, _data_record(dataset, experiment.preprocessing))
+
+
+def finish_run(config, run_dir, results, findings):
+    """Write `metrics.json` from the folds' results, then mark the run completed.
+
+    Returns:
+        dict, the content of `metrics.json`.
+    """
+    metrics = _summary(config, results, findings)
+    write_json(run_dir / runs.METRICS, metrics)
+    runs.write_status(run_dir, "completed")
+    return metrics
 
 
 def _data_record(dataset, preprocessing):
@@ -281,8 +303,9 @@ def resume(run_dir, verbose=1):
 
 
 @contextlib.contextmanager
-def _recording_status(run_dir):
-    """Mark the run failed or interrupted when training ends with an exception."""
+def recording_status(run_dir):
+    """Mark the run in `run_dir` failed, interrupted or pruned when training ends with an
+    exception (re-raised, a stop's message saying how to resume)."""
     try:
         yield
     except RunPruned as pruned:
@@ -346,7 +369,7 @@ def _train_folds(first, dataset, folds, run_dir, verbose, stop, topology, observ
             raise RunInterrupted(f"{signal.Signals(signum).name} before fold {number}", signum)
         experiment = first if number == 1 else prepare(config, dataset, indices)
         if number > 1:
-            _compile(experiment, topology)
+            compile_model(experiment, topology)
         fold_dir.mkdir(exist_ok=True)
         label = "" if len(folds) == 1 else f"fold {number}/{len(folds)}"
         observing = [observer.callback(number, len(folds)) for observer in observers]
@@ -384,31 +407,59 @@ def _summary(config, results, findings):
     }
 
 
-def _compile(experiment, topology):
+def compile_model(experiment, topology):
+    """Compile the fold's network (a reference method needs nothing) with the configured
+    optimizer, its task's loss and metrics, and the steps per call into the backend.
+
+    Raises:
+        ConfigError: early stopping monitors a value that is not logged, or the training
+            rows make no batch.
+    """
     if not isinstance(experiment.model, keras.Model):
         return  # a scikit-learn reference method
+    training = experiment.config.training
+    loss, metrics = loss_and_metrics(experiment)
+    experiment.model.compile(
+        optimizer=keras.optimizers.get({"class_name": training.optimizer,
+                                        "config": {"learning_rate": training.learning_rate}}),
+        loss=loss, metrics=metrics,
+        steps_per_execution=steps_per_execution(experiment, topology),
+        jit_compile=training.jit_compile,
+    )
+
+
+def loss_and_metrics(experiment):
+    """(loss, [metric names]) the fold's network trains with: the config's, else its
+    task's defaults.
+
+    Raises:
+        ConfigError: early stopping monitors a value that is not logged.
+    """
     training = experiment.config.training
     loss, metrics = _TASK_DEFAULTS[experiment.task]
     metrics = training.metrics if training.metrics is not None else metrics
     _check_monitor(training.early_stopping, metrics, training.train_set_loss)
+    return training.loss or loss, metrics
+
+
+def steps_per_execution(experiment, topology):
+    """Training steps per call into the backend: the largest divisor of the steps per epoch
+    up to `training.steps_per_execution` (one under PyTorch, whose Keras trainer runs one
+    step per call), so that every epoch ends between calls: a call past the epoch's end
+    would take the next epoch's batches, and a resumed run would see other ones.
+
+    Raises:
+        ConfigError: the training rows make no batch.
+    """
+    training = experiment.config.training
     rows = len(experiment.splits["train"][0])
-    steps = steps_per_epoch(rows, training.batch_size, _rows_multiple(training, topology))
+    steps = steps_per_epoch(rows, training.batch_size, rows_multiple(training, topology))
     if steps == 0:
         raise ConfigError(f"training.drop_remainder: the {rows} training rows make no full "
                           f"batch of {training.batch_size}; expected a batch_size of at most "
                           f"{rows}, or drop_remainder: false", key="training.drop_remainder")
-    # Keras on PyTorch runs one step per call.
     most = 1 if keras.backend.backend() == "torch" else training.steps_per_execution
-    experiment.model.compile(
-        optimizer=keras.optimizers.get({"class_name": training.optimizer,
-                                        "config": {"learning_rate": training.learning_rate}}),
-        loss=training.loss or loss,
-        metrics=metrics,
-        # A divisor, so that every epoch ends between calls: a call past the epoch's end
-        # would take the next epoch's batches, and a resumed run would see other ones.
-        steps_per_execution=max(count for count in range(1, most + 1) if steps % count == 0),
-        jit_compile=training.jit_compile,
-    )
+    return max(count for count in range(1, most + 1) if steps % count == 0)
 
 
 def _train_fold(experiment, fold_dir, label, verbose, stop, topology, observing):
@@ -420,15 +471,36 @@ def _train_fold(experiment, fold_dir, label, verbose, stop, topology, observing)
     with topology.connected():
         epochs_run, train_seconds, best_epoch = fit(experiment, fold_dir, label, verbose,
                                                     stop, topology, observing)
-    splits, batch_size = experiment.splits, experiment.config.training.batch_size
     with topology.local_model(experiment.model) as model:
-        results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
-                                    *splits[split], batch_size, topology.batch_multiple,
-                                    experiment.preprocessing)
-                   for split in ("test", "validation")}
-        _save_fold(experiment, model, fold_dir)
+        result = finish_fold(experiment, model, fold_dir, topology.batch_multiple,
+                             epochs_run, train_seconds, best_epoch)
     if label and verbose:
-        print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in results["test"].items()))
+        print(f"{label}: " + ", ".join(f"test {k} {v:.4f}" for k, v in result["test"].items()))
+    return result
+
+
+def finish_fold(experiment, model, fold_dir, batch_multiple, epochs_run, train_seconds,
+                best_epoch):
+    """Evaluate a trained fold on its test and validation rows and save its model,
+    preprocessing and row indices to `fold_dir`.
+
+    Args:
+        experiment: the fold's `Experiment`.
+        model: its trained model (on one device).
+        fold_dir: Path to save to.
+        batch_multiple: int, what every prediction batch's size must be a multiple of.
+        epochs_run, train_seconds, best_epoch: what training reports (see `train`).
+
+    Returns:
+        dict, the fold's results: "test", "validation", "epochs_run", "best_epoch",
+        "train_seconds", "train_examples".
+    """
+    splits, batch_size = experiment.splits, experiment.config.training.batch_size
+    results = {split: _evaluate(model, experiment.task, experiment.num_outputs,
+                                *splits[split], batch_size, batch_multiple,
+                                experiment.preprocessing)
+               for split in ("test", "validation")}
+    _save_fold(experiment, model, fold_dir)
     return {**results, "epochs_run": epochs_run, "best_epoch": best_epoch,
             "train_seconds": round(train_seconds, 3),
             "train_examples": len(experiment.indices["train"])}
@@ -446,17 +518,14 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology, observing
     x, y = experiment.splits["train"]
     worker, workers = topology.worker, topology.workers
     batches = EpochBatches(x, y, training.batch_size, config.seed, experiment.class_weight,
-                           _rows_multiple(training, topology), (worker, workers))
+                           rows_multiple(training, topology), (worker, workers))
     # Every validation batch must split evenly too: leave out the last few rows (the test
     # metrics, afterwards, use every row). Each worker validates its own equal share.
     x_val, y_val = experiment.splits["validation"]
     share = even_rows(len(x_val), topology.batch_multiple) // workers
     rows = slice(worker * share, (worker + 1) * share)
     validation = (x_val[rows], y_val[rows])
-    stopping = training.early_stopping and ResumableEarlyStopping(
-        monitor=training.early_stopping.monitor, patience=training.early_stopping.patience,
-        min_delta=training.early_stopping.min_delta,
-        smoothing=training.early_stopping.smoothing)
+    stopping = early_stopping(training)
     statistics = training.activation_statistics and ActivationStatistics(
         experiment.splits["validation"][0][:_PROBE_SIZE], fold_dir, config.model.fixed_point)
     resumables = [callback for callback in (stopping, statistics) if callback]
@@ -508,7 +577,15 @@ def _fit_network(experiment, fold_dir, label, verbose, stop, topology, observing
     return checkpoint.epoch, checkpoint.seconds, checkpoint.epoch
 
 
-def _rows_multiple(training, topology):
+def early_stopping(training):
+    """The `ResumableEarlyStopping` of `training.early_stopping`, or None without it."""
+    settings = training.early_stopping
+    return settings and ResumableEarlyStopping(
+        monitor=settings.monitor, patience=settings.patience, min_delta=settings.min_delta,
+        smoothing=settings.smoothing)
+
+
+def rows_multiple(training, topology):
     """What each epoch's training rows are cut to a multiple of: the batch size when the
     last, partial batch is dropped (every step then sees `batch_size` rows), else the
     replicas of data parallelism."""
@@ -573,11 +650,22 @@ def _class_weight(mode, task, y_train):
     return {int(c): float(w) for c, w in zip(classes, weights)}
 
 
-def _audit(model, x_train, mode):
-    """Run the SNN audit before training: log its findings, or stop on them."""
+def audit_model(experiment):
+    """Run the SNN audit on a fold's model and training inputs before training: log its
+    findings, or stop on them, as `training.audit` says. The paper's baselines break its
+    rules on purpose: only SNNs are audited.
+
+    Returns:
+        list of `snn.diagnostics.Finding`.
+
+    Raises:
+        AuditError: `training.audit` is "error" and there are findings.
+    """
+    config = experiment.config
+    mode = config.training.audit if model_kind(config.model.name) == "snn" else "off"
     if mode == "off":
         return []
-    findings = audit(model, x_train)
+    findings = audit(experiment.model, experiment.splits["train"][0])
     if findings and mode == "error":
         raise AuditError(f"training.audit: {len(findings)} finding(s), first: {findings[0]} "
                          "(set training.audit: warn to train anyway)")
