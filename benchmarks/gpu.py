@@ -13,7 +13,8 @@ error and the next one still runs):
    `mlp-8x1024-batch1024` in float32 and bfloat16: the trainer and plain Keras on JAX, and
    PyTorch (CUDA where available), interleaved, steady state and end to end.
 4. `digits`: configs/digits_snn.yaml trained on JAX: test accuracy, time, samples/s.
-5. `grid`: configs/digits_sweep.yaml's grid (8 runs) on JAX, one worker: time per run.
+5. `grid`: configs/digits_sweep.yaml's grid (8 runs) on JAX, one worker, every run alone
+   and then the 8 stacked into one model (`snn sweep --stack 8`): times and their ratio.
 
 `--quick` shrinks every step (a small network, the trainer and PyTorch in float32, one
 round, 2 epochs, two grid points) so that the test suite runs the whole script on a CPU
@@ -153,6 +154,8 @@ def digits(quick, out):
 
 
 def grid(quick, out):
+    """The digits grid, every run alone and then all stacked into one model (`--stack`):
+    wall times, their ratio, and how far the two give each run other test metrics."""
     from snn.sweeps import plan_sweep, run_sweep
 
     overrides = ["training.backend=jax"]
@@ -160,13 +163,25 @@ def grid(quick, out):
         overrides += ["training.epochs=2",
                       "sweep.grid={model.depth: [2], training.learning_rate: [0.1, 0.01]}"]
     sweep = plan_sweep(ROOT / "configs" / "digits_sweep.yaml", overrides)
-    started = time.perf_counter()
-    result = run_sweep(sweep, out / "grid", workers=1, verbose=0)
-    seconds = time.perf_counter() - started
-    return {"runs": len(result.outcomes), "wall_seconds": round(seconds, 1),
-            "seconds_per_run": round(seconds / len(result.outcomes), 2),
-            "statuses": sorted({outcome.status for outcome in result.outcomes.values()}),
-            "selected": result.selected, "value": result.value}
+    report, results = {}, {}
+    for name, stack in (("alone", 1), ("stacked", len(sweep.runs))):
+        started = time.perf_counter()
+        results[name] = run_sweep(sweep, out / "grid" / name, workers=1, verbose=0,
+                                  stack=stack)
+        seconds = time.perf_counter() - started
+        report[name] = {"wall_seconds": round(seconds, 1),
+                        "seconds_per_run": round(seconds / len(sweep.runs), 2),
+                        "statuses": sorted({outcome.status for outcome
+                                            in results[name].outcomes.values()}),
+                        "selected": results[name].selected, "value": results[name].value}
+    metric = sweep.config.sweep.selection[0]
+    differences = [abs(results["alone"].outcomes[run].metrics["test"][metric]
+                       - results["stacked"].outcomes[run].metrics["test"][metric])
+                   for run in results["alone"].outcomes]
+    return {"runs": len(sweep.runs), **report,
+            "speed_up": round(report["alone"]["wall_seconds"]
+                              / report["stacked"]["wall_seconds"], 2),
+            f"largest_test_{metric}_difference": max(differences)}
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ Without either, every method runs the paper's full grid (927 network settings pe
 names. By default the paper's seven networks are ranked, and apart from them the SNN
 against SVM, random forest and gradient boosting (our small grids, configs/paper/uci/);
 --methods chooses among them and must include snn, the reference of the Wilcoxon tests.
---datasets replaces a preset's list of sets.
+--datasets replaces a preset's list of sets. --stack N trains up to N runs of a set that
+differ only in network settings or learning rate as one stacked model: every run reaches
+the result it reaches alone, sooner (benchmarks/RESULTS.md).
 """
 
 import dataclasses

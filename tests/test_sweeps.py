@@ -236,8 +236,8 @@ def test_stacked_runs_reach_the_results_of_runs_alone_in_jobs_split_evenly(tmp_p
     for name in names:
         assert stacked.outcomes[name].metrics["test"] == pytest.approx(
             alone.outcomes[name].metrics["test"], rel=1e-5)
-    partners = {name: read_json(tmp_path / "stacked" / name / runs.ENVIRONMENT)
-                ["stacked_with"] for name in names}
+    partners = {name: [os.path.basename(path) for path in read_json(
+        tmp_path / "stacked" / name / runs.ENVIRONMENT)["stacked_with"]] for name in names}
     assert partners == {names[0]: [names[1]], names[1]: [names[0]],
                         names[2]: [names[3]], names[3]: [names[2]]}
     assert stacked.selected == alone.selected

@@ -2,13 +2,17 @@
 
 import copy
 import csv
+import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
 
 from snn import runs
 from snn.config import parse_config
-from snn.errors import ConfigError
+from snn.errors import ConfigError, RunInterrupted
 from snn.training import train
 from snn.training.stacked import stack_key, train_stacked
 from snn.util.files import read_json
@@ -79,7 +83,7 @@ def test_each_member_trains_to_the_weights_metrics_and_history_of_its_run_alone(
     # The last member ended after 2 of the 6 epochs, as alone; the others went on.
     assert [result.metrics["epochs_run"] for result in results] == [6, 6, 6, 2]
     environment = read_json(tmp_path / "member_0" / runs.ENVIRONMENT)
-    assert environment["stacked_with"] == ["member_1", "member_2", "member_3"]
+    assert environment["stacked_with"] == [str(tmp_path / f"member_{i}") for i in (1, 2, 3)]
 
 
 def test_class_weights_weigh_each_members_loss_as_its_own_run(tmp_path):
@@ -106,6 +110,24 @@ def test_a_diverging_member_fails_alone_and_the_others_complete(tmp_path):
     status = runs.read_status(tmp_path / "diverged")
     assert status["status"] == "failed" and "diverged" in status["reason"]
     assert not (tmp_path / "diverged" / runs.METRICS).exists()
+
+
+def test_a_stop_marks_every_member_interrupted_without_a_checkpoint(tmp_path):
+    configs = [_config(training__epochs=10_000), _config(training__epochs=10_000, seed=1)]
+
+    def stop_once_training():  # CSVLogger opens the history as `fit` begins
+        while not (tmp_path / "a" / runs.HISTORY).exists():
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=stop_once_training, daemon=True).start()
+    with pytest.raises(RunInterrupted, match="2 stacked runs stopped by SIGINT; stacked "
+                       "runs keep no checkpoint: they train again from their first epoch"):
+        train_stacked(configs, [tmp_path / "a", tmp_path / "b"])
+    for run in ("a", "b"):
+        assert runs.read_status(tmp_path / run)["status"] == "interrupted"
+        assert not (tmp_path / run / runs.METRICS).exists()
+        assert not (tmp_path / run / runs.CHECKPOINT).exists()
 
 
 def test_runs_differing_only_in_member_settings_share_a_stack_key():

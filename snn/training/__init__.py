@@ -1,4 +1,4 @@
-"""Training (L4): the trainer, its checkpoints and callbacks.
+"""Training (L4): the trainer, its checkpoints and callbacks, and stacked training.
 
 Example:
 >>> from snn.config import load_config
@@ -7,5 +7,6 @@ Example:
 """
 
 from snn.training.trainer import Experiment, evaluate, prepare, resume, train
+from snn.training.stacked import train_stacked
 
-__all__ = ["Experiment", "evaluate", "prepare", "resume", "train"]
+__all__ = ["Experiment", "evaluate", "prepare", "resume", "train", "train_stacked"]

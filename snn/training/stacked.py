@@ -38,7 +38,7 @@ from snn.data import load_dataset
 from snn.data.batches import EpochBatches
 from snn.distributed import device_scope, distribution_scope
 from snn.errors import ConfigError, RunInterrupted, describe
-from snn.evaluation import fold_indices
+from snn.evaluation import DEFAULT_FOLDS, fold_indices
 from snn.models import model_kind
 from snn.training.trainer import (audit_model, compile_model, early_stopping, finish_fold,
                                   finish_run, loss_and_metrics, prepare,
@@ -98,11 +98,12 @@ def stack_key(config):
 
 
 def _folds(config):
-    """The folds the config trains: one for a holdout split or one UCI-121 fold."""
+    """How many folds the config trains (`snn.evaluation.fold_indices`)."""
     evaluation = config.evaluation
     if evaluation.protocol in ("holdout", "uci121_leaky_selection"):
         return 1
-    return evaluation.folds or (10 if evaluation.protocol == "kfold" else 4)
+    # Unset: every one of the 4 fixed UCI-121 folds, or k-fold's default.
+    return evaluation.folds or (DEFAULT_FOLDS if evaluation.protocol == "kfold" else 4)
 
 
 def _get(raw, key):
@@ -144,7 +145,10 @@ def train_stacked(configs, run_dirs):
     ...            for r in (0.01, 0.1)]
     >>> results = train_stacked(configs, ["runs/lr-0.01", "runs/lr-0.1"])
     """
-    configs = list(configs)
+    configs, run_dirs = list(configs), [Path(run_dir) for run_dir in run_dirs]
+    if len(run_dirs) != len(configs):
+        raise ConfigError(f"train_stacked: got {len(configs)} configs and {len(run_dirs)} run "
+                          "directories; expected one run directory per config")
     _check_stackable(configs)
     base = configs[0]
     with device_scope(base.training.device), distribution_scope("none") as topology:
@@ -153,14 +157,14 @@ def train_stacked(configs, run_dirs):
                    for index, config in enumerate(configs)]
         _check_same_rows(members)
         stacked = _stacked_model(members, topology)
-        names = [Path(run_dir).name for run_dir in run_dirs]
         for member, run_dir in zip(members, run_dirs):
             member.run_dir = runs.create_run_dir(member.config, run_dir, overwrite=True)
         with StopRequests() as stop, _recording_statuses(members):
             for member in members:
                 write_run_records(member.experiment, member.run_dir, dataset, {
                     "replicas": 1, "workers": 1,
-                    "stacked_with": [name for name in names if name != member.run_dir.name]})
+                    "stacked_with": [str(other.run_dir) for other in members
+                                     if other is not member]})
             seconds = _fit(stacked, members, stop)
             return [_finish(member, seconds) for member in members]
 
@@ -196,6 +200,7 @@ def _first_difference(one, other, prefix=""):
                 return found
         elif a != b:
             return dotted
+    # Equal outside STACKABLE: the keys differ in the output activation they add.
     return "model.output_activation" if not prefix else None
 
 
@@ -433,9 +438,7 @@ class _StopWhen(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self.stop.signum is not None:
-            name = signal.Signals(self.stop.signum).name
-            raise RunInterrupted(f"{name} (stacked members keep no checkpoint: they train "
-                                 "again from their first epoch)", self.stop.signum)
+            raise RunInterrupted(signal.Signals(self.stop.signum).name, self.stop.signum)
 
     def on_epoch_end(self, epoch, logs=None):
         if all(member.callbacks.ended for member in self.members):
@@ -496,10 +499,11 @@ def _recording_statuses(members):
         yield
     except (RunInterrupted, KeyboardInterrupt) as stopped:
         signum = getattr(stopped, "signum", signal.SIGINT)
+        reason = (f"stopped by {signal.Signals(signum).name}; stacked runs keep no "
+                  "checkpoint: they train again from their first epoch")
         for member in members:
-            _final_status(member.run_dir, "interrupted", reason=str(stopped) or "stopped")
-        raise RunInterrupted(f"{len(members)} stacked runs stopped by {stopped or 'Ctrl-C'}; "
-                             "they train again from their first epoch", signum) from None
+            _final_status(member.run_dir, "interrupted", reason=reason)
+        raise RunInterrupted(f"{len(members)} stacked runs {reason}", signum) from None
     except BaseException as error:
         for member in members:
             _final_status(member.run_dir, "failed", reason=describe(error))
