@@ -142,8 +142,9 @@ def test_runs_differing_only_in_member_settings_share_a_stack_key():
 @pytest.mark.parametrize("changes", [
     {"evaluation__protocol": "kfold"},  # several folds
     {"training__activation_statistics": True},  # observes one model
+    {"training__precision": "mixed_float16"},  # loss scaling wraps one model's optimizer
     {"model": {"name": "random_forest"}},  # a scikit-learn reference method
-], ids=["kfold", "activation_statistics", "reference"])
+], ids=["kfold", "activation_statistics", "mixed_float16", "reference"])
 def test_what_observes_one_run_or_several_folds_trains_alone(changes):
     assert stack_key(_config(**changes)) is None
 

@@ -84,10 +84,13 @@ def stack_key(config):
     Returns:
         str (the config without its `STACKABLE` keys, with its output activation), or
         None for a config that trains alone: a scikit-learn reference method, a protocol
-        of several folds, or one of the per-run extras of a single model.
+        of several folds, `mixed_float16` precision, or one of the per-run extras of a
+        single model.
     """
     if model_kind(config.model.name) == "reference" or _folds(config) != 1:
         return None
+    if config.training.precision == "mixed_float16":
+        return None  # its loss scaling wraps one model's optimizer
     raw = to_dict(config)
     if any(_get(raw, key) != value for key, value in _SINGLE_RUN_ONLY.items()):
         return None
