@@ -226,6 +226,34 @@ def get_key(raw, key, default=None):
     return node
 
 
+def first_difference(one, other, skip=()):
+    """The first dotted key, in the mappings' order, whose values differ.
+
+    Args:
+        one, other: nested dicts, e.g. two `to_dict` configs.
+        skip: dotted keys left out of the comparison, with everything under them.
+
+    Returns:
+        str, e.g. "training.batch_size", or None where they agree outside `skip`.
+    """
+    return _difference(one, other, set(skip), "")
+
+
+def _difference(one, other, skip, prefix):
+    for key in dict.fromkeys([*one, *other]):
+        dotted = f"{prefix}{key}"
+        if dotted in skip:
+            continue
+        a, b = one.get(key), other.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found = _difference(a, b, skip, dotted + ".")
+            if found:
+                return found
+        elif a != b:
+            return dotted
+    return None
+
+
 def set_key(raw, key, value, source):
     """Set a dotted key in a raw config mapping, in place, creating sections on the way.
 

@@ -20,7 +20,7 @@ import math
 import random
 from pathlib import Path
 
-from snn.config import load_config, to_dict
+from snn.config import first_difference, load_config, to_dict
 from snn.errors import ConfigError, RunPruned
 from snn.sweeps.outcome import RunOutcome, recorded_outcome
 
@@ -196,22 +196,11 @@ def check_resumable(config, sweep_dir, saved):
     before, now = to_dict(load_config(saved)), to_dict(config)
     before["sweep"]["search"]["trials"] = now["sweep"]["search"]["trials"]
     if before != now:
-        key = _first_difference(before, now)
+        key = first_difference(before, now)
         raise ConfigError(f"{sweep_dir}: holds a search run with another config ({key} "
                           "differs); expected the same config and --set values to resume "
                           "it (sweep.search.trials may grow), or another --run-dir",
                           key=key)
-
-
-def _first_difference(before, now, prefix=""):
-    for key in dict.fromkeys([*before, *now]):
-        old, new = before.get(key), now.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            if old != new:
-                return _first_difference(old, new, f"{prefix}{key}.")
-        elif old != new:
-            return prefix + key
-    return prefix.rstrip(".")
 
 
 def storage(sweep_dir):

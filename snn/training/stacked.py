@@ -33,7 +33,7 @@ from pathlib import Path
 import keras
 
 from snn import runs
-from snn.config import to_dict
+from snn.config import first_difference, get_key, to_dict
 from snn.data import load_dataset
 from snn.data.batches import EpochBatches
 from snn.distributed import device_scope, distribution_scope
@@ -41,8 +41,9 @@ from snn.errors import ConfigError, RunInterrupted, describe
 from snn.evaluation import DEFAULT_FOLDS, fold_indices
 from snn.models import model_kind
 from snn.training.trainer import (audit_model, compile_model, early_stopping, finish_fold,
-                                  finish_run, loss_and_metrics, prepare,
-                                  steps_per_execution, write_run_records)
+                                  finish_run, loss_and_metrics, prepare, rows_multiple,
+                                  steps_per_execution, write_final_status,
+                                  write_run_records)
 from snn.util.files import write_json
 from snn.util.interrupts import StopRequests
 
@@ -92,7 +93,7 @@ def stack_key(config):
     if config.training.precision == "mixed_float16":
         return None  # its loss scaling wraps one model's optimizer
     raw = to_dict(config)
-    if any(_get(raw, key) != value for key, value in _SINGLE_RUN_ONLY.items()):
+    if any(get_key(raw, key) != value for key, value in _SINGLE_RUN_ONLY.items()):
         return None
     for key in STACKABLE:
         _drop(raw, key)
@@ -107,12 +108,6 @@ def _folds(config):
         return 1
     # Unset: every one of the 4 fixed UCI-121 folds, or k-fold's default.
     return evaluation.folds or (DEFAULT_FOLDS if evaluation.protocol == "kfold" else 4)
-
-
-def _get(raw, key):
-    for part in key.split("."):
-        raw = raw.get(part) if isinstance(raw, dict) else None
-    return raw
 
 
 def _drop(raw, key):
@@ -168,7 +163,7 @@ def train_stacked(configs, run_dirs):
                     "replicas": 1, "workers": 1,
                     "stacked_with": [str(other.run_dir) for other in members
                                      if other is not member]})
-            seconds = _fit(stacked, members, stop)
+            seconds = _fit(stacked, members, stop, topology)
             return [_finish(member, seconds) for member in members]
 
 
@@ -184,27 +179,12 @@ def _check_stackable(configs):
                               "expected a network on one fold without them")
     for config, key in zip(configs[1:], keys[1:]):
         if key != keys[0]:
-            differing = _first_difference(to_dict(configs[0]), to_dict(config))
+            # Equal outside STACKABLE: the keys differ in the output activation they add.
+            differing = first_difference(to_dict(configs[0]), to_dict(config), STACKABLE) \
+                or "model.output_activation"
             raise ConfigError(f"{config.name}: differs from {configs[0].name} in "
                               f"{differing}; members may differ only in "
                               + ", ".join(STACKABLE), key=differing)
-
-
-def _first_difference(one, other, prefix=""):
-    for key in sorted(set(one) | set(other)):
-        dotted = f"{prefix}{key}"
-        if any(dotted == allowed or dotted.startswith(allowed + ".")
-               for allowed in STACKABLE):
-            continue
-        a, b = one.get(key), other.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            found = _first_difference(a, b, dotted + ".")
-            if found:
-                return found
-        elif a != b:
-            return dotted
-    # Equal outside STACKABLE: the keys differ in the output activation they add.
-    return "model.output_activation" if not prefix else None
 
 
 @dataclasses.dataclass
@@ -448,7 +428,7 @@ class _StopWhen(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _fit(stacked, members, stop):
+def _fit(stacked, members, stop, topology):
     """Train every member to its end; return the seconds it took."""
     training = members[0].config.training
     batches = []
@@ -458,7 +438,7 @@ def _fit(stacked, members, stop):
         # Each member's own batch order and class weights, as its own run would have.
         batches.append(EpochBatches(x, y, training.batch_size, member.config.seed,
                                     experiment.class_weight,
-                                    training.batch_size if training.drop_remainder else 1))
+                                    rows_multiple(training, topology)))
         stopping = early_stopping(member.config.training)
         history = keras.callbacks.CSVLogger(str(member.run_dir / runs.HISTORY))
         member.callbacks = _MemberCallbacks(member, [history, *([stopping] if stopping
@@ -505,17 +485,9 @@ def _recording_statuses(members):
         reason = (f"stopped by {signal.Signals(signum).name}; stacked runs keep no "
                   "checkpoint: they train again from their first epoch")
         for member in members:
-            _final_status(member.run_dir, "interrupted", reason=reason)
+            write_final_status(member.run_dir, "interrupted", reason=reason)
         raise RunInterrupted(f"{len(members)} stacked runs {reason}", signum) from None
     except BaseException as error:
         for member in members:
-            _final_status(member.run_dir, "failed", reason=describe(error))
+            write_final_status(member.run_dir, "failed", reason=describe(error))
         raise
-
-
-def _final_status(run_dir, status, **details):
-    try:
-        runs.write_status(run_dir, status, **details)
-    except OSError:
-        pass  # e.g. a full disk; "running" is rerun just as well
-

@@ -309,25 +309,25 @@ def recording_status(run_dir):
     try:
         yield
     except RunPruned as pruned:
-        _write_final_status(run_dir, "pruned", reason=str(pruned))
+        write_final_status(run_dir, "pruned", reason=str(pruned))
         raise
     except RunInterrupted as stopped:
-        _write_final_status(run_dir, "interrupted", reason=str(stopped))
+        write_final_status(run_dir, "interrupted", reason=str(stopped))
         raise RunInterrupted(f"{run_dir}: stopped by {stopped}; checkpoint written. Resume "
                              f"with: snn train --resume {run_dir}", stopped.signum) from None
     except KeyboardInterrupt:
-        _write_final_status(run_dir, "interrupted",
+        write_final_status(run_dir, "interrupted",
                             reason="stopped at once; the last checkpoint is kept")
         raise RunInterrupted(f"{run_dir}: stopped at once by a second Ctrl-C; the last "
                              f"checkpoint is kept. Resume with: snn train --resume {run_dir}",
                              signal.SIGINT) from None
     except OSError as error:  # e.g. the disk is full: the user's to fix, not a bug
-        _write_final_status(run_dir, "failed", reason=describe(error))
+        write_final_status(run_dir, "failed", reason=describe(error))
         where = f" {error.filename}" if error.filename else ""
         raise RunDirError(f"{run_dir}: cannot write{where} ({error.strerror or error}); the "
                           "run is marked failed") from None
     except BaseException as error:
-        _write_final_status(run_dir, "failed", reason=describe(error))
+        write_final_status(run_dir, "failed", reason=describe(error))
         raise
 
 
@@ -347,7 +347,8 @@ def _ending(tracking):
         raise
 
 
-def _write_final_status(run_dir, status, **details):
+def write_final_status(run_dir, status, **details):
+    """Write the status a run ended with, as far as the disk allows."""
     try:
         runs.write_status(run_dir, status, **details)
     except OSError:
