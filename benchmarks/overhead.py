@@ -22,9 +22,7 @@ take if nothing but arithmetic cost time. Output: medians per part on stdout and
 """
 
 import argparse
-import concurrent.futures
 import json
-import multiprocessing
 import statistics
 import sys
 import time
@@ -41,13 +39,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    from fresh import in_fresh_process
     from throughput import matmul_rates
 
-    context = multiprocessing.get_context("spawn")
-    rounds = []
-    for _ in range(args.repeats):
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-            rounds.append(pool.submit(timed_training, time.time()).result())
+    rounds = [in_fresh_process(timed_training, time.time()) for _ in range(args.repeats)]
     parts = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
     ceiling = matmul_rates()["float32"]
     parts["arithmetic"] = training_flops() / (ceiling * 1e9)

@@ -14,7 +14,6 @@ leaves out start-up and graph tracing. Output: a table on stdout and `scaling.js
 
 import argparse
 import json
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh import in_fresh_process  # noqa: E402
 
 
 def main():
@@ -37,13 +38,11 @@ def main():
                for d in depths]
               + [{"sweep": "rows", "depth": 8, "units": 256, "features": 64, "rows": n}
                  for n in rows])
-    context = multiprocessing.get_context("spawn")
     results = []
     for point in points:
-        with context.Pool(1) as pool:  # a fresh process per run: its own peak memory
-            one, peak_one = pool.apply(_train, (point, 1))
-        with context.Pool(1) as pool:
-            three, peak_three = pool.apply(_train, (point, 3))
+        # A fresh process per run: its own peak memory.
+        one, peak_one = in_fresh_process(_train, point, 1)
+        three, peak_three = in_fresh_process(_train, point, 3)
         result = {**point, "seconds_per_epoch": (three - one) / 2,
                   "peak_memory_mib": max(peak_one, peak_three) / 1024}
         results.append(result)

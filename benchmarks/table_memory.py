@@ -13,7 +13,6 @@ target: at most about 3x. Output: a table on stdout and `table_memory.json`.
 
 import argparse
 import json
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh import in_fresh_process  # noqa: E402
 
 
 def main():
@@ -29,15 +30,13 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "table.csv"
         write_table(path, args.rows)
         size = path.stat().st_size
         results = {"rows": args.rows, "columns": 20, "file_bytes": size, "readers": {}}
         for reader in ("snn_csv", "pandas_read_csv"):
-            with context.Pool(1) as pool:
-                growth = pool.apply(peak_growth, (reader, str(path)))
+            growth = in_fresh_process(peak_growth, reader, str(path))
             results["readers"][reader] = {"peak_growth_bytes": growth,
                                           "times_file_size": round(growth / size, 2)}
     print(f"{args.rows:,} rows x 20 columns, {size / 2 ** 20:.1f} MiB of CSV")

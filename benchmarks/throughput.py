@@ -30,11 +30,9 @@ candidate's ratio to PyTorch float32. Output: a table on stdout and `throughput.
 """
 
 import argparse
-import concurrent.futures
 import importlib.util
 import json
 import math
-import multiprocessing
 import os
 import platform
 import statistics
@@ -46,6 +44,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh import in_fresh_process  # noqa: E402
 
 VALIDATION_ROWS = 1024
 CLASSES = 10
@@ -172,10 +172,8 @@ def run_candidate(candidate, case, epochs):
         Keras and PyTorch the model's building and compiling too}.
     """
     program, backend, precision, training = candidate
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-            1, mp_context=context, initializer=_use_backend, initargs=(backend,)) as pool:
-        return pool.submit(PROGRAMS[program], case, epochs, precision, training).result()
+    return in_fresh_process(PROGRAMS[program], case, epochs, precision, training,
+                            initializer=_use_backend, initargs=(backend,))
 
 
 def _use_backend(backend):
