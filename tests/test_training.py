@@ -577,3 +577,64 @@ def test_resuming_on_a_changed_row_of_any_split_is_refused(tmp_path, monkeypatch
     with pytest.raises(DataError, match="checkpoint.npz: the data differ from those the run "
                                         "started with"):
         resume(run, verbose=0)
+
+
+def _penguins_config(shared_data, source):
+    """The penguins example, 3 epochs, reading its CSV file or taking rows in memory."""
+    data = ({"source": "csv", "path": str(shared_data / "tabular/penguins.csv"),
+             "label": "species"} if source == "csv" else {"source": "memory"})
+    return _config(data={**data, "name": REMOVE, "missing": "impute"},
+                   training={"early_stopping": None, "steps_per_execution": 1})
+
+
+def _penguins_rows(shared_data):
+    import pandas as pd
+
+    table = pd.read_csv(shared_data / "tabular/penguins.csv")
+    return table.drop(columns="species"), table["species"]
+
+
+def test_a_dataframe_trains_to_the_run_its_csv_file_gives(tmp_path, shared_data):
+    import snn
+
+    from_file = train(_penguins_config(shared_data, "csv"), tmp_path / "file", verbose=0)
+    rows = _penguins_rows(shared_data)
+    in_memory = train(_penguins_config(shared_data, "memory"), tmp_path / "memory", verbose=0,
+                      data=rows)
+    assert in_memory["test"] == pytest.approx(from_file["test"], rel=1e-6)
+    assert in_memory["test"] == evaluate(tmp_path / "memory", data=rows)
+    predicted = snn.load_run(tmp_path / "memory").predict_proba(rows[0])
+    np.testing.assert_allclose(predicted, snn.load_run(tmp_path / "file").predict_proba(rows[0]),
+                               atol=1e-6)
+    assert json.loads((tmp_path / "memory/data.json").read_text())["classes"] == \
+        ["Adelie", "Chinstrap", "Gentoo"]
+
+
+def test_a_run_on_rows_in_memory_is_evaluated_only_on_the_same_rows(tmp_path, shared_data,
+                                                                     snn_cli):
+    x, y = _penguins_rows(shared_data)
+    run = tmp_path / "run"
+    train(_penguins_config(shared_data, "memory"), run, verbose=0, data=(x, y))
+    with pytest.raises(DataError, match="differs from the data .* was trained on"):
+        evaluate(run, data=(x.assign(year=x["year"] + 1), y))
+    result = snn_cli("evaluate", run, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "data.source: 'memory' takes rows passed in Python, and none were passed; expected "
+        "train(config, data=(x, y)), or evaluate/resume(run_dir, data=(x, y)) with the rows "
+        "the run was trained on")
+
+
+def test_a_run_on_rows_in_memory_resumes_with_them_to_the_uninterrupted_result(
+        tmp_path, shared_data, monkeypatch):
+    rows = _penguins_rows(shared_data)
+    config = _penguins_config(shared_data, "memory")
+    whole = train(config, tmp_path / "whole", verbose=0, data=rows)
+    _stop_at(monkeypatch, "stopped", epoch=2, step=3)
+    with pytest.raises(RunInterrupted):
+        train(config, tmp_path / "stopped", verbose=0, data=rows)
+    monkeypatch.undo()
+    with pytest.raises(DataError, match="none were passed"):
+        resume(tmp_path / "stopped", verbose=0)
+    resumed = resume(tmp_path / "stopped", verbose=0, data=rows)
+    assert resumed["test"] == whole["test"] and resumed["epochs_run"] == 3

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 
-from snn.data import htru2, idx, tables, tfds, tox21, uci121  # noqa: F401  (sources)
+from snn.data import htru2, idx, memory, tables, tfds, tox21, uci121  # noqa: F401
 from snn.data.sources import SOURCES, PredefinedSplits, get_source, list_sources
 from snn.data.encoding import TableEncoder
 from snn.data.preprocessing import Preprocessing, missing_cells, take_rows
@@ -82,22 +82,29 @@ def data_root(data_dir=None):
     return Path(data_dir or os.environ.get(DATA_DIR_VARIABLE) or ".").expanduser().resolve()
 
 
-def load_dataset(data, output_activation):
+def load_dataset(data, output_activation, rows=None):
     """Load a `data:` config section and encode its targets for the output layer.
 
     Args:
         data: `snn.config.DataConfig`.
         output_activation: "softmax" (targets become class indices), "sigmoid" (binary 0/1,
             or a 0/1 matrix for multi-label) or "linear" (regression, float targets).
+        rows: (x, y) passed in Python for `data.source: memory` (see
+            `snn.data.memory.load_memory`), else None.
 
     Returns:
         `Dataset`, with `data.reshape` applied to the features.
 
     Raises:
         DataError: the source fails, or the targets do not fit the output activation.
+        ConfigError: rows are passed but `data.source` is not "memory".
     """
+    if rows is not None and data.source != memory.MEMORY:
+        raise ConfigError(f"data.source: got {data.source!r}, but rows were passed in Python "
+                          f"(data=(x, y)); expected {memory.MEMORY!r}, or no rows",
+                          key="data.source")
     source = get_source(data.source)
-    arguments = _source_arguments(source, data)
+    arguments = _source_arguments(source, data, rows)
     x, y, *predefined = source(**arguments)
     if len(x) == 0:
         raise DataError(f"data: source {data.source!r} returned no examples")
@@ -119,12 +126,14 @@ def load_dataset(data, output_activation):
     return Dataset(x, *_encode_targets(np.asarray(y), output_activation), *predefined)
 
 
-def _source_arguments(source, data):
-    """The source's options with file paths resolved (and checked) and `data_dir` passed on."""
+def _source_arguments(source, data, rows):
+    """The source's options with file paths resolved (and checked), and `data_dir` and
+    `rows` passed on."""
     spec = signature_spec(source)
     arguments = dict(data.options)
-    if "data_dir" in spec:
-        arguments["data_dir"] = data.data_dir
+    for name, value in (("data_dir", data.data_dir), ("rows", rows)):
+        if name in spec:
+            arguments[name] = value
     for name, (annotation, _) in spec.items():
         if annotation is Path and arguments.get(name) is not None:
             arguments[name] = resolve_data_path(arguments[name], data.data_dir)

@@ -38,6 +38,11 @@ class PredefinedSplits:
     scaffolds: np.ndarray | None = None
 
 
+CALLER_ARGUMENTS = ("data_dir", "rows")
+"""Source arguments that `snn.data.load_dataset` supplies, not the config: `data_dir` (the
+section's `data.data_dir`) and `rows` (data passed in Python, for the `memory` source)."""
+
+
 def list_sources():
     """The names of all registered data sources, sorted."""
     return SOURCES.names()
@@ -46,10 +51,10 @@ def list_sources():
 def source_options(name):
     """A source's config options: {name: (annotation, default)}.
 
-    A source argument named `data_dir` is not an option of its own: it receives the
-    section's `data.data_dir`.
+    Source arguments named in `CALLER_ARGUMENTS` are not options of their own: the loader
+    supplies them.
     """
-    return SOURCES.arguments(name, exclude=("data_dir",))
+    return SOURCES.arguments(name, exclude=CALLER_ARGUMENTS)
 
 
 def get_source(name):

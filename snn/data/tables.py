@@ -227,26 +227,47 @@ def select_columns(frame, path, label, features, drop, categorical, first_line, 
         row = int(np.flatnonzero(labels.isna().to_numpy())[0])
         raise DataError(f"{path}: line {first_line + row}, column {label_name!r}: the label "
                         "is missing; expected a label in every row (remove such rows)")
-    x = frame[chosen]
-    for name in chosen:  # column by column, so that float64 columns are never copied
-        column = x[name]
-        typed = _typed_column(column, name, path, categorical, first_line)
-        if typed is not column:
-            x[name] = typed
+    x = typed_columns(frame[chosen], categorical,
+                      lambda row: f"{path}: line {first_line + row}")
     return x, _numbers_if_possible(labels.to_numpy())
 
 
-def _typed_column(column, name, path, categorical, first_line):
+def typed_columns(x, categorical, place):
+    """A table's feature columns typed in place: numeric ones as float64, categorical ones
+    as str with NaN for a missing cell.
+
+    Args:
+        x: pandas DataFrame of the feature columns, names as str; its columns are replaced.
+        categorical: "auto" or the list of categorical columns (see `load_csv`).
+        place: function of a row position (from 0) naming that row for messages, e.g.
+            "data.csv: line 7".
+
+    Returns:
+        x.
+
+    Raises:
+        DataError: a text cell in a numeric column, or an infinite number.
+    """
+    for name in x.columns:  # column by column, so that float64 columns are never copied
+        column = x[name]
+        typed = _typed_column(column, name, categorical, place)
+        if typed is not column:
+            x[name] = typed
+    return x
+
+
+def _typed_column(column, name, categorical, place):
     """A numeric column as float64, or a categorical one as str with NaN when missing."""
     listed = categorical != "auto" and name in categorical
-    if listed or pd.api.types.is_bool_dtype(column):
+    if listed or pd.api.types.is_bool_dtype(column) or \
+            isinstance(column.dtype, pd.CategoricalDtype):
         return as_categories(column)
     if not pd.api.types.is_numeric_dtype(column):
         text = text_cells(column)
         if text.any() and (categorical != "auto" or text.sum() * 2 < column.notna().sum()):
             # Mostly numbers with some text is a typo, not a categorical column.
             row = int(np.flatnonzero(text.to_numpy())[0])
-            raise DataError(f"{path}: line {first_line + row}, column {name!r}: got "
+            raise DataError(f"{place(row)}, column {name!r}: got "
                             f"{str(column.iloc[row])!r}; expected a number")
         if text.any():
             return as_categories(column)
@@ -255,7 +276,7 @@ def _typed_column(column, name, path, categorical, first_line):
     infinite = np.isinf(numbers.to_numpy())
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0])
-        raise DataError(f"{path}: line {first_line + row}, column {name!r}: got "
+        raise DataError(f"{place(row)}, column {name!r}: got "
                         f"{str(column.iloc[row])!r}; features must be finite numbers")
     return numbers
 

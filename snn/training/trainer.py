@@ -36,6 +36,7 @@ from snn.config import save_config, use_backend
 from snn.data import SPLITS, Preprocessing, data_root, load_dataset, resolve_data_path
 from snn.data import take_rows
 from snn.data.fingerprints import fingerprint
+from snn.data.memory import MEMORY
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
 from snn.diagnostics import ActivationStatistics, audit
 from snn.distributed import (BFLOAT16_CPU_FLAGS, bfloat16_in_hardware, device_scope,
@@ -155,7 +156,8 @@ def _dtype_policy(precision):
         keras.config.set_dtype_policy(previous)
 
 
-def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observers=()):
+def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observers=(),
+          data=None):
     """Train the experiment described by `config` and save everything to a run directory.
 
     Args:
@@ -168,6 +170,10 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observ
         observers: objects with a method `callback(fold, folds)` that returns a Keras
             callback for fold `fold` (from 1) of `folds`, called before each fold trains,
             e.g. a search's trial pruning (`snn.sweeps.search.TrialPruning`).
+        data: (x, y) to train on, with `data.source: memory` in the config: x a pandas
+            DataFrame (n, columns) of numeric and categorical columns, or a numeric array
+            (n, ...); y the targets (n,) or (n, k), numbers or class names (see
+            `snn.data.memory.load_memory`). None reads the data the config names.
 
     Returns:
         dict, the content of `metrics.json` plus "run_dir": "protocol"; "test" and
@@ -196,6 +202,12 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observ
     >>> metrics = train(load_config("configs/digits_snn.yaml"), "runs/digits")
     >>> metrics["test"]["accuracy"] > 0.96
     True
+
+    A table in memory:
+    >>> from snn.config import parse_config
+    >>> config = parse_config({"data": {"source": "memory", "missing": "impute"}})
+    >>> metrics = train(config, "runs/penguins",
+    ...                 data=(table.drop(columns="species"), table["species"]))
     """
     with device_scope(config.training.device), \
             distribution_scope(config.training.distribution) as topology:
@@ -212,7 +224,7 @@ def train(config, run_dir=None, verbose=1, overwrite=False, resume=False, observ
                               f"distribution {config.training.distribution!r} over {replicas} "
                               f"replicas it must be a multiple of {replicas}",
                               key="training.batch_size")
-        dataset = load_dataset(config.data, config.model.arguments["output_activation"])
+        dataset = load_dataset(config.data, config.model.arguments["output_activation"], data)
         folds = fold_indices(config, dataset)
         first = prepare(config, dataset, folds[0])
         compile_model(first, topology)
@@ -279,7 +291,7 @@ def _data_record(dataset, preprocessing):
             "fingerprint": fingerprint(dataset.x, dataset.y)}
 
 
-def resume(run_dir, verbose=1):
+def resume(run_dir, verbose=1, data=None):
     """Continue an interrupted (or killed, or failed) run from its last checkpoints.
 
     The run ends as it would have without the interruption: on CPU, with the same final
@@ -288,6 +300,7 @@ def resume(run_dir, verbose=1):
     Args:
         run_dir: str or Path of the run directory.
         verbose: as for `train`.
+        data: the (x, y) a `data.source: memory` run was started with, else None.
 
     Returns:
         dict, as `train` returns.
@@ -299,7 +312,7 @@ def resume(run_dir, verbose=1):
         TrainingError, RunInterrupted: as for `train`.
     """
     runs.check_resumable(run_dir)
-    return train(runs.run_config(run_dir), run_dir, verbose, resume=True)
+    return train(runs.run_config(run_dir), run_dir, verbose, resume=True, data=data)
 
 
 @contextlib.contextmanager
@@ -675,11 +688,12 @@ def audit_model(experiment):
     return findings
 
 
-def evaluate(run_dir):
+def evaluate(run_dir, data=None):
     """Reload a finished run's models, splits and preprocessing; recompute test metrics.
 
     Args:
         run_dir: str or Path of a completed run.
+        data: the (x, y) a `data.source: memory` run was trained on, else None.
 
     Returns:
         dict {metric: value}, the mean over folds of the test metrics; equal to
@@ -695,7 +709,7 @@ def evaluate(run_dir):
     runs.check_complete(run_dir)
     config = runs.run_config(run_dir)
     activation = config.model.arguments["output_activation"]
-    dataset = load_dataset(config.data, activation)
+    dataset = load_dataset(config.data, activation, data)
     # Runs written before data.json existed have no fingerprint to compare.
     recorded = (run_dir / runs.DATA).is_file() and read_json(run_dir / runs.DATA)["fingerprint"]
     if recorded and fingerprint(dataset.x, dataset.y) != recorded:
@@ -720,6 +734,8 @@ def evaluate(run_dir):
 
 def _data_location(data):
     """The data's file, or its source's options, for messages."""
+    if data.source == MEMORY:
+        return "the rows passed as data=(x, y)"
     path = data.options.get("path")
     return str(resolve_data_path(path, data.data_dir)) if path else \
         ", ".join(f"{key}: {value}" for key, value in data.options.items()) or "no options"
