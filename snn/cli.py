@@ -24,7 +24,9 @@ import contextlib
 import functools
 import logging
 import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -35,8 +37,10 @@ def main(argv=None):
         argv: list of str, the arguments after the program name (default: `sys.argv[1:]`).
 
     Returns:
-        int, the exit status: 0 on success, 2 on a user error, 128 + the signal number
-        when stopped by SIGINT (130) or SIGTERM (143).
+        int, the exit status: 0 on success, 2 on a user error (also with `--debug`, which
+        prints its traceback first), 128 + the signal number when stopped by SIGINT (130)
+        or SIGTERM (143), or when the reader of its output went away (SIGPIPE, 141; e.g.
+        `snn predict RUN rows.csv | head`).
     """
     args = _parser().parse_args(argv)
 
@@ -117,11 +121,11 @@ def run_script(function, args):
 def run_reporting_errors(function, debug=False):
     """Call `function()`; a user error becomes one line on stderr and exit status 2, Ctrl-C
     or SIGTERM a line saying where the run stopped (and how to resume it) and status 130
-    or 143.
+    or 143, a closed output pipe status 141 without a word.
 
     Args:
         function: callable returning an exit status.
-        debug: re-raise the error, with its traceback, instead.
+        debug: print a user error's traceback before its line (Ctrl-C's: re-raise it).
 
     Returns:
         int, the exit status.
@@ -132,9 +136,14 @@ def run_reporting_errors(function, debug=False):
         return function()
     except SNNError as error:
         if debug:
-            raise
+            traceback.print_exc()
         print(f"snn: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `head`) has what it wanted; Python would complain again when it
+        # flushes stdout at exit, so stdout goes to /dev/null from here on.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except RunInterrupted as stopped:
         print(f"snn: interrupted: {stopped}", file=sys.stderr)
         return 128 + stopped.signum
@@ -356,7 +365,7 @@ def _predict(args):
     from snn.inference import load_run, predictions_table, read_rows
 
     run = load_run(args.run_dir, args.fold)
-    table = predictions_table(run, read_rows(args.input, run), str(args.input))
+    table = predictions_table(run, *read_rows(args.input, run))
     if args.output is None:
         table.to_csv(sys.stdout, index=False)
         return 0

@@ -20,6 +20,7 @@ import pandas as pd
 
 import snn.runs as runs
 from snn.data import Preprocessing
+from snn.data.encoding import Origin
 from snn.data.tables import read_table
 from snn.errors import DataError, RunDirError
 from snn.metrics import task_of
@@ -89,13 +90,14 @@ class TrainedRun:
         model = self.folds[0].model
         return model.outputs[0].shape[-1] if isinstance(model, keras.Model) else 1
 
-    def outputs(self, x, source="the input"):
+    def outputs(self, x, source="x"):
         """The model's outputs on raw rows, mean over the folds.
 
         Args:
             x: raw feature rows: a pandas DataFrame (a table run: columns matched by name,
                 other columns ignored) or an array (n, ...) of the run's input shape.
-            source: where the rows come from, for messages.
+            source: where the rows come from, for messages: a name (rows named by
+                position, `x.iloc[i]`) or a `snn.data.encoding.Origin` (a file's lines).
 
         Returns:
             float array (n, outputs): class probabilities (softmax), positive-class or
@@ -104,16 +106,20 @@ class TrainedRun:
         Raises:
             DataError: the rows do not fit what the run was trained on.
         """
+        source = source if isinstance(source, Origin) else Origin(source)
         x = self._inputs(x, source)
+        if len(x) == 0:
+            raise DataError(f"{source}: no rows; expected at least one row to predict on")
         outputs = [self._fold_outputs(fold, x, source) for fold in self.folds]
         return np.mean(outputs, axis=0)
 
-    def predict(self, x, source="the input"):
+    def predict(self, x, source="x"):
         """Predictions on raw rows.
 
         Args:
             x: as for `outputs`.
-            source: where the rows come from, for messages.
+            source: where the rows come from, for messages: a name (rows named by
+                position, `x.iloc[i]`) or a `snn.data.encoding.Origin` (a file's lines).
 
         Returns:
             array (n,): class names (classification); (n, tasks) of 0/1 (multi-label);
@@ -127,7 +133,7 @@ class TrainedRun:
             return (outputs >= 0.5).astype(int)
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
-    def predict_proba(self, x, source="the input"):
+    def predict_proba(self, x, source="x"):
         """Class probabilities on raw rows, one column per class in `classes` order.
 
         Returns:
@@ -203,7 +209,8 @@ def read_rows(path, run):
         run: `TrainedRun`.
 
     Returns:
-        pandas DataFrame (a table run) or float32 array.
+        (pandas DataFrame (a table run) or float32 array; the `Origin` naming the rows in
+        messages).
 
     Raises:
         DataError: the file is missing or unreadable.
@@ -216,21 +223,21 @@ def read_rows(path, run):
                 if key not in arrays:
                     raise DataError(f"{path}: no array named {key!r}; arrays in the file: "
                                     f"{', '.join(arrays.files)}")
-                return arrays[key]
+                return arrays[key], Origin(str(path))
         except (OSError, ValueError) as error:
             raise DataError(f"{path}: not a readable .npz file ({error})") from None
-    table = read_table(path)
+    table, origin = read_table(path)
     if run.feature_names is not None:
-        return table  # columns matched by name: the label column, if present, is unused
+        return table, origin  # columns matched by name: the label column, if any, is unused
     label = run.config.data.options.get("label")
     if isinstance(label, int):
         label = table.columns[label] if -table.shape[1] <= label < table.shape[1] else None
     if label in table.columns and table.shape[1] == int(np.prod(run.input_shape)) + 1:
         table = table.drop(columns=label)
-    return table.to_numpy()
+    return table.to_numpy(), origin
 
 
-def predictions_table(run, x, source="the input"):
+def predictions_table(run, x, source="x"):
     """Predictions as a table, one row per input row.
 
     Args:

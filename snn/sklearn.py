@@ -31,6 +31,7 @@ from sklearn.utils.validation import (assert_all_finite, check_array,
                                       column_or_1d, validate_data)
 
 from snn.data import Preprocessing
+from snn.data.encoding import Origin
 from snn.models import build_model
 
 
@@ -123,7 +124,7 @@ class _SNNEstimator(BaseEstimator):
         """The network's outputs for rows X, in the targets' units: float64 (n, outputs)."""
         check_is_fitted(self, "model_")
         X = self._validate(X, table=self.preprocessing_.encoder is not None)
-        outputs = self.model_.predict(self.preprocessing_.apply(X, "X"), batch_size=1024,
+        outputs = self.model_.predict(self.preprocessing_.apply(X, Origin("X")), batch_size=1024,
                                       verbose=0)
         return self.preprocessing_.restore_targets(np.asarray(outputs)).astype(np.float64)
 

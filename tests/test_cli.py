@@ -20,7 +20,6 @@ import snn
 from conftest import ROOT, file_identity, run_cli
 from snn.training.checkpoints import position, previous_path
 from snn.config import load_config
-from snn.errors import ConfigError
 from snn.training import train
 
 
@@ -90,11 +89,30 @@ def test_user_errors_print_one_line_and_exit_2(tmp_path, snn_cli, config, overri
     assert not (tmp_path / "runs").exists()  # nothing half-written
 
 
-def test_debug_lets_the_error_through_with_its_traceback(tmp_path, snn_cli):
+def test_debug_shows_the_errors_traceback_and_keeps_its_line_and_status(tmp_path, snn_cli):
     path = tmp_path / "bad.yaml"
     path.write_text("name: x\nseed: -1\n")
-    with pytest.raises(ConfigError, match="seed: got -1"):
-        snn_cli("--debug", "train", path, cwd=tmp_path)
+    result = snn_cli("--debug", "train", path, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert "snn.errors.ConfigError" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"snn: error: {path}: seed: got -1")
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_sigpipes_status():
+    # As `snn predict RUN rows.csv | head -1` does: the pipe closes while output is written.
+    script = ("import sys; from snn.cli import run_reporting_errors\n"
+              "def write():\n"
+              "    for i in range(10 ** 6):\n"
+              "        print(i)\n"
+              "    return 0\n"
+              "sys.exit(run_reporting_errors(write))")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "0\n"
+    process.stdout.close()
+    assert process.wait(timeout=60) == 128 + signal.SIGPIPE == 141
+    assert process.stderr.read() == ""
 
 
 def test_missing_config_file_and_unfinished_run_are_user_errors(tmp_path, snn_cli):

@@ -43,6 +43,13 @@ def test_pandas_category_and_listed_columns_are_categorical_and_names_become_tex
     assert x["z"].dtype == np.float64
 
 
+def test_an_object_array_or_list_of_numbers_is_taken_as_numbers():
+    x, _ = load_memory(([[1, 2.5], [3, 4]], [0, 1]))
+    np.testing.assert_array_equal(x, np.array([[1, 2.5], [3, 4]], dtype=np.float32))
+    x, _ = load_memory((np.array([[1, 2.5]], dtype=object), [0]))
+    assert x.dtype == np.float32
+
+
 def test_an_array_becomes_float32_and_targets_an_array():
     x, y = load_memory((np.arange(6, dtype=np.int64).reshape(3, 2), pd.Series(["a", "b", "a"])))
     assert x.dtype == np.float32 and x.shape == (3, 2)
@@ -54,11 +61,13 @@ def test_an_array_becomes_float32_and_targets_an_array():
     ((np.zeros((3, 2)), [0, 1]), "data: x has 3 rows but y has 2"),
     ((np.zeros((3, 2)), ["a", None, "b"]), r"data: y\[1\] is missing"),
     ((np.zeros(3), [0, 1, 0]), r"data: x has shape \(3,\); expected \(rows, features\)"),
-    ((np.array([["a"], ["b"]]), [0, 1]), "data: x has dtype <U1; expected numbers"),
+    ((np.array([[1.5, 2], [3, "a"]], dtype=object), [0, 1]),
+     r"^x\[1, 1\]: got 'a'; expected a number \(or a DataFrame"),
+    (([[1, 2], [3, "b"]], [0, 1]), r"^x\[1, 1\]: got np.str_\('b'\); expected a number"),
     ((pd.DataFrame({"a": ["1", "2", "3x", "4"]}), [0, 1, 0, 1]),
-     r"data: x.iloc\[2\], column 'a': got '3x'; expected a number"),
+     r"^x.iloc\[2\], column 'a': got '3x'; expected a number"),
     ((pd.DataFrame({"a": [1.0, np.inf]}), [0, 1]),
-     r"data: x.iloc\[1\], column 'a': got 'inf'; features must be finite"),
+     r"^x.iloc\[1\], column 'a': got 'inf'; features must be finite"),
     ((pd.DataFrame([[1, 2]], columns=["a", "a"]), [0]), "data: x has the column 'a' 2 times"),
 ])
 def test_unusable_rows_are_refused_naming_what_is_wrong(rows, message):

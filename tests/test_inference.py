@@ -59,6 +59,14 @@ def test_a_table_run_predicts_class_names_on_raw_rows(tmp_path):
     assert list(np.asarray(run.classes)[probabilities.argmax(axis=1)]) == list(predicted)
 
 
+def test_no_rows_to_predict_on_is_one_clear_error(tmp_path):
+    path = _table(tmp_path)
+    train(_config(path), tmp_path / "run", verbose=0)
+    rows = pd.read_csv(path).drop(columns="kind")
+    with pytest.raises(DataError, match="^x: no rows; expected at least one row"):
+        load_run(tmp_path / "run").predict(rows.iloc[:0])
+
+
 def test_columns_are_matched_by_name_and_a_missing_one_is_named(tmp_path):
     path = _table(tmp_path)
     train(_config(path), tmp_path / "run", verbose=0)
@@ -77,8 +85,8 @@ def test_unseen_categories_are_ignored_or_rejected_as_configured(tmp_path):
     train(_config(path), tmp_path / "ignore", verbose=0)
     assert load_run(tmp_path / "ignore").predict(rows).shape == (1,)
     train(_config(path, data={"unseen_categories": "reject"}), tmp_path / "reject", verbose=0)
-    with pytest.raises(DataError, match="row 1, column 'color': category 'purple' was not "
-                                        "seen in training"):
+    with pytest.raises(DataError, match=r"^x.iloc\[0\], column 'color': category 'purple' "
+                                        "was not seen in training"):
         load_run(tmp_path / "reject").predict(rows)
 
 
@@ -154,12 +162,14 @@ def test_evaluate_refuses_data_that_changed_since_training(tmp_path):
 @pytest.mark.parametrize("rows,expected", [
     ("size,color\n1.0,blue\n", "new.csv: no column 'weight'; the model was trained on the "
                                "columns size, color, weight"),
-    ("size,color,weight\n1.0,purple,10\n", "new.csv: row 1, column 'color': category "
+    ("size,color,weight\n1.0,purple,10\n", "new.csv: line 2, column 'color': category "
                                            "'purple' was not seen in training"),
-    ("size,color,weight\n1.0,blue,10\n1.1,red,ten\n", "new.csv: row 2, column 'weight': got "
+    ("size,color,weight\n1.0,blue,10\n1.1,red,ten\n", "new.csv: line 3, column 'weight': got "
                                                       "'ten'; expected a number"),
     ("", "new.csv: the file is empty; expected a CSV table"),
-], ids=["missing_column", "unseen_category", "text_in_numeric_column", "empty_file"])
+    ("size,color,weight\n", "new.csv: has a header but no data rows"),
+], ids=["missing_column", "unseen_category", "text_in_numeric_column", "empty_file",
+        "header_only"])
 def test_snn_predict_says_what_is_wrong_with_the_rows_in_one_line(tmp_path, capsys, rows,
                                                                   expected):
     train(_config(_table(tmp_path), data={"unseen_categories": "reject"}), tmp_path / "run",

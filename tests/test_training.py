@@ -619,10 +619,10 @@ def test_a_run_on_rows_in_memory_is_evaluated_only_on_the_same_rows(tmp_path, sh
         evaluate(run, data=(x.assign(year=x["year"] + 1), y))
     result = snn_cli("evaluate", run, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].endswith(
-        "data.source: 'memory' takes rows passed in Python, and none were passed; expected "
-        "train(config, data=(x, y)), or evaluate/resume(run_dir, data=(x, y)) with the rows "
-        "the run was trained on")
+    assert result.stderr.strip().splitlines() == [
+        f"snn: error: {run}: trained on rows passed in Python (data.source: memory), which the "
+        "command line cannot pass; expected evaluate from Python with the same rows: "
+        "snn.training.evaluate(run_dir, data=(x, y))"]
 
 
 def test_a_run_on_rows_in_memory_resumes_with_them_to_the_uninterrupted_result(
@@ -634,7 +634,8 @@ def test_a_run_on_rows_in_memory_resumes_with_them_to_the_uninterrupted_result(
     with pytest.raises(RunInterrupted):
         train(config, tmp_path / "stopped", verbose=0, data=rows)
     monkeypatch.undo()
-    with pytest.raises(DataError, match="none were passed"):
+    with pytest.raises(DataError, match=r"expected resume from Python with the same rows: "
+                                        r"snn.training.resume\(run_dir, data=\(x, y\)\)"):
         resume(tmp_path / "stopped", verbose=0)
     resumed = resume(tmp_path / "stopped", verbose=0, data=rows)
     assert resumed["test"] == whole["test"] and resumed["epochs_run"] == 3

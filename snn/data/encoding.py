@@ -8,6 +8,7 @@ columns included, by `snn.data.Standardization`: SNNs assume zero-mean, unit-var
 inputs to the first SELU layer.
 """
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,38 @@ TRUSTED_TYPES = [
     "numpy.dtypes.Float64DType",
     "numpy.dtypes.ObjectDType",
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where rows come from, for messages: a file, whose rows are named by line, or a
+    Python object, whose rows are named by position as `.iloc` takes them.
+
+    Attributes:
+        name: the file's path, or the object's name (e.g. "x").
+        first_line: the file line of the first row (2 below a header line); None for a
+            Python object.
+
+    Example:
+    >>> Origin("rows.csv", first_line=2).row(5), Origin("x").row(5)
+    ('rows.csv: line 7', 'x.iloc[5]')
+    """
+
+    name: str
+    first_line: int | None = None
+
+    def __str__(self):
+        return self.name
+
+    def row(self, position):
+        """The row at `position` (from 0), named for a message."""
+        if self.first_line is None:
+            return f"{self.name}.iloc[{position}]"
+        return f"{self.name}: line {self.first_line + position}"
+
+
+ROWS_OF_X = Origin("x")
+"""Rows passed in Python as `x`, the name the API's arguments give them."""
 
 
 class TableEncoder:
@@ -78,12 +111,12 @@ class TableEncoder:
         """Names of the encoded columns: numeric column names, then `column_category`."""
         return [str(name) for name in self.transformer.get_feature_names_out()]
 
-    def apply(self, table, source="the table"):
+    def apply(self, table, source=ROWS_OF_X):
         """Encode rows.
 
         Args:
             table: pandas DataFrame with (at least) the fitted columns, matched by name.
-            source: where the rows come from (a file name), for messages.
+            source: `Origin` of the rows, for messages.
 
         Returns:
             float32 array (n, len(encoded_names)).
@@ -112,7 +145,7 @@ class TableEncoder:
         if unseen.any():
             row = int(np.flatnonzero(unseen.to_numpy())[0])
             shown = ", ".join(repr(value) for value in known[:8])
-            raise DataError(f"{source}: row {row + 1}, column {name!r}: category "
+            raise DataError(f"{source.row(row)}, column {name!r}: category "
                             f"{str(column.iloc[row])!r} was not seen in training (data."
                             f"unseen_categories: reject); expected one of {shown}")
 
@@ -121,7 +154,7 @@ class TableEncoder:
         text = text_cells(column)
         if text.any():
             row = int(np.flatnonzero(text.to_numpy())[0])
-            raise DataError(f"{source}: row {row + 1}, column {name!r}: got "
+            raise DataError(f"{source.row(row)}, column {name!r}: got "
                             f"{str(column.iloc[row])!r}; expected a number")
 
     def save(self, path):

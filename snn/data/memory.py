@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from snn.data.sources import SOURCES
+from snn.data.encoding import ROWS_OF_X
 from snn.data.tables import Categorical, typed_columns
 from snn.errors import ConfigError, DataError
 
@@ -73,15 +74,26 @@ def _table(x, categorical):
     if unknown:
         raise ConfigError(f"data.categorical: x has no column {unknown[0]!r}; columns: "
                           f"{', '.join(names)}", key="data.categorical")
-    return typed_columns(table, categorical,
-                         lambda row: f"data: x.iloc[{row}]")
+    return typed_columns(table, categorical, ROWS_OF_X)
 
 
 def _array(x):
     if x.ndim < 2:
         raise DataError(f"data: x has shape {x.shape}; expected (rows, features), one row "
                         "per example")
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise DataError(f"data: x has dtype {x.dtype}; expected numbers (or a DataFrame, "
-                        "whose text columns are encoded as categories)")
-    return x.astype(np.float32)
+    try:
+        return x.astype(np.float32)
+    except (ValueError, TypeError):
+        # Only on this error path: find the first cell that is not a number, to name it.
+        index = next(i for i, value in np.ndenumerate(x) if not _is_number(value))
+        raise DataError(f"x[{', '.join(map(str, index))}]: got {x[index]!r}; expected a "
+                        "number (or a DataFrame, whose text columns are encoded as "
+                        "categories)") from None
+
+
+def _is_number(value):
+    try:
+        np.float32(value)
+    except (ValueError, TypeError):
+        return False
+    return True

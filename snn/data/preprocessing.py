@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snn.data.encoding import TableEncoder
+from snn.data.encoding import ROWS_OF_X, TableEncoder
 from snn.data.splits import Standardization
 from snn.util.files import write_atomic
 
@@ -59,12 +59,12 @@ class Preprocessing:
         targets = Standardization.fit(y_train) if regression else None
         return cls(encoder, inputs, targets)
 
-    def apply(self, x, source="the table"):
+    def apply(self, x, source=ROWS_OF_X):
         """Raw features to model inputs: float32 (n, ...) array.
 
         Args:
             x: float array or pandas DataFrame, as the data source gives them.
-            source: where the rows come from, for messages.
+            source: `snn.data.encoding.Origin` of the rows, for messages.
 
         Raises:
             DataError: table rows do not fit the encoder (see `TableEncoder.apply`).

@@ -18,7 +18,7 @@ import pyarrow
 import pyarrow.csv
 import pyarrow.parquet
 
-from snn.data.encoding import as_categories, text_cells
+from snn.data.encoding import Origin, as_categories, text_cells
 from snn.data.sources import SOURCES
 from snn.errors import ConfigError, DataError
 
@@ -107,17 +107,19 @@ def read_table(path):
         path: Path of the file.
 
     Returns:
-        pandas DataFrame, one column per file column by name (a CSV without header: "0",
-        "1", ...), R's unnamed row-name column left out.
+        (pandas DataFrame, one column per file column by name (a CSV without header: "0",
+        "1", ...), R's unnamed row-name column left out; the `Origin` naming its rows by
+        line, as the sources do).
 
     Raises:
         DataError: the file is missing, empty or malformed (see `load_csv`).
     """
     if Path(path).suffix in (".parquet", ".pq"):
-        frame = read_parquet_table(path)
+        frame, first_line = read_parquet_table(path), 1
     else:
-        frame, _ = read_csv_table(path)
-    return _without_row_names(frame)
+        frame, has_header = read_csv_table(path)
+        first_line = 2 if has_header else 1
+    return _without_row_names(frame), Origin(str(path), first_line)
 
 
 def read_csv_table(path, header="auto", delimiter=","):
@@ -227,20 +229,18 @@ def select_columns(frame, path, label, features, drop, categorical, first_line, 
         row = int(np.flatnonzero(labels.isna().to_numpy())[0])
         raise DataError(f"{path}: line {first_line + row}, column {label_name!r}: the label "
                         "is missing; expected a label in every row (remove such rows)")
-    x = typed_columns(frame[chosen], categorical,
-                      lambda row: f"{path}: line {first_line + row}")
+    x = typed_columns(frame[chosen], categorical, Origin(str(path), first_line))
     return x, _numbers_if_possible(labels.to_numpy())
 
 
-def typed_columns(x, categorical, place):
+def typed_columns(x, categorical, source):
     """A table's feature columns typed in place: numeric ones as float64, categorical ones
     as str with NaN for a missing cell.
 
     Args:
         x: pandas DataFrame of the feature columns, names as str; its columns are replaced.
         categorical: "auto" or the list of categorical columns (see `load_csv`).
-        place: function of a row position (from 0) naming that row for messages, e.g.
-            "data.csv: line 7".
+        source: `snn.data.encoding.Origin` of the rows, for messages.
 
     Returns:
         x.
@@ -250,13 +250,13 @@ def typed_columns(x, categorical, place):
     """
     for name in x.columns:  # column by column, so that float64 columns are never copied
         column = x[name]
-        typed = _typed_column(column, name, categorical, place)
+        typed = _typed_column(column, name, categorical, source)
         if typed is not column:
             x[name] = typed
     return x
 
 
-def _typed_column(column, name, categorical, place):
+def _typed_column(column, name, categorical, source):
     """A numeric column as float64, or a categorical one as str with NaN when missing."""
     listed = categorical != "auto" and name in categorical
     if listed or pd.api.types.is_bool_dtype(column) or \
@@ -267,7 +267,7 @@ def _typed_column(column, name, categorical, place):
         if text.any() and (categorical != "auto" or text.sum() * 2 < column.notna().sum()):
             # Mostly numbers with some text is a typo, not a categorical column.
             row = int(np.flatnonzero(text.to_numpy())[0])
-            raise DataError(f"{place(row)}, column {name!r}: got "
+            raise DataError(f"{source.row(row)}, column {name!r}: got "
                             f"{str(column.iloc[row])!r}; expected a number")
         if text.any():
             return as_categories(column)
@@ -276,7 +276,7 @@ def _typed_column(column, name, categorical, place):
     infinite = np.isinf(numbers.to_numpy())
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0])
-        raise DataError(f"{place(row)}, column {name!r}: got "
+        raise DataError(f"{source.row(row)}, column {name!r}: got "
                         f"{str(column.iloc[row])!r}; features must be finite numbers")
     return numbers
 

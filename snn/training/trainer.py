@@ -312,7 +312,17 @@ def resume(run_dir, verbose=1, data=None):
         TrainingError, RunInterrupted: as for `train`.
     """
     runs.check_resumable(run_dir)
-    return train(runs.run_config(run_dir), run_dir, verbose, resume=True, data=data)
+    config = runs.run_config(run_dir)
+    _check_rows_passed(config, run_dir, data, "resume")
+    return train(config, run_dir, verbose, resume=True, data=data)
+
+
+def _check_rows_passed(config, run_dir, data, action):
+    """A run on rows passed in Python needs them again, which the command line cannot give."""
+    if config.data.source == MEMORY and data is None:
+        raise DataError(f"{run_dir}: trained on rows passed in Python (data.source: memory), "
+                        f"which the command line cannot pass; expected {action} from Python "
+                        f"with the same rows: snn.training.{action}(run_dir, data=(x, y))")
 
 
 @contextlib.contextmanager
@@ -708,6 +718,7 @@ def evaluate(run_dir, data=None):
     run_dir = Path(run_dir)
     runs.check_complete(run_dir)
     config = runs.run_config(run_dir)
+    _check_rows_passed(config, run_dir, data, "evaluate")
     activation = config.model.arguments["output_activation"]
     dataset = load_dataset(config.data, activation, data)
     # Runs written before data.json existed have no fingerprint to compare.
