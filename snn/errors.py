@@ -4,6 +4,23 @@ The CLI turns every `SNNError` into one line on stderr and exit status 2; anythi
 bug and keeps its traceback.
 """
 
+import difflib
+
+
+def did_you_mean(name, known):
+    """The hint an error about a misspelled name gives: the closest known name, if any.
+
+    Args:
+        name: str, the name as the user wrote it.
+        known: iterable of str, the names allowed there.
+
+    Returns:
+        str: "did you mean 'closest'? " (with a trailing space, to precede the rest of a
+        message), or "" when no known name is close (difflib's ratio below 0.6).
+    """
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
 
 def describe(error):
     """One line for an error: an `SNNError`'s message, else its type and first line."""

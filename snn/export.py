@@ -17,6 +17,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import keras
@@ -146,7 +147,7 @@ def export_run(run_dir, format, path, fold=None):
     run = load_run(run_dir, fold)
     model = serving_model(run)
     _write(path, lambda target: model.save(target) if keras_format is None else
-           model.export(str(target), format=keras_format, verbose=False))
+           _keras_export(model, target, keras_format))
     encoders = [f.preprocessing.encoder for f in run.folds]
     categorical = encoders[0] is not None and encoders[0].categorical
     encoder = Path(f"{path}.encoder.skops") if categorical else None
@@ -189,3 +190,11 @@ def _description(run, format, inputs, encoder):
             "input_shape": None if inputs else list(run.input_shape),
             "raw_columns": run.feature_names, "outputs": outputs,
             "preprocessing": steps, "snn_version": __version__}
+
+
+def _keras_export(model, target, keras_format):
+    with warnings.catch_warnings():
+        # Keras' ONNX exporter probes `np.object`, which NumPy 2 answers with a
+        # FutureWarning that says nothing about the user's export.
+        warnings.filterwarnings("ignore", message=".*np.object", category=FutureWarning)
+        model.export(str(target), format=keras_format, verbose=False)

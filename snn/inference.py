@@ -75,6 +75,11 @@ class TrainedRun:
         width = len(self.classes) if activation == "softmax" else None
         self.task = task_of(activation, width or self._output_width())
 
+    def __repr__(self):
+        described = f", classes={self.classes!r}" if self.classes is not None else ""
+        return (f"TrainedRun({str(self.run_dir)!r}, task={self.task!r}{described}, "
+                f"folds={len(self.folds)})")
+
     def _fold_dirs(self, fold):
         folds = sorted(self.run_dir.glob("fold_*"), key=lambda p: int(p.name.split("_")[1]))
         if fold is None:

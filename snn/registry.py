@@ -6,9 +6,8 @@ misspelled name gets one line with the closest known name. The function's annota
 arguments are the config keys it takes (`snn.schema.signature_spec`).
 """
 
-import difflib
 
-from snn.errors import ConfigError
+from snn.errors import ConfigError, did_you_mean
 from snn.schema import signature_spec
 
 
@@ -65,8 +64,7 @@ class Registry:
             ConfigError: no such name; the message suggests the closest one and lists all.
         """
         if name not in self._entries:
-            close = difflib.get_close_matches(str(name), self._entries, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(name, self._entries)
             raise ConfigError(f"{self.key}: unknown {self.kind} {name!r}; {hint}known "
                               f"{self.kind}s: {', '.join(self.names())}", key=self.key)
         return self._entries[name][0]

@@ -8,7 +8,6 @@ call are held to exactly the same rules.
 """
 
 import dataclasses
-import difflib
 import inspect
 import numbers
 import re
@@ -17,7 +16,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from snn.errors import ConfigError
+from snn.errors import ConfigError, did_you_mean
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,9 +227,7 @@ def unknown_key(key, known):
     Returns:
         ConfigError: ready to raise.
     """
-    leaf = key.rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(leaf, list(known), n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(key.rsplit(".", 1)[-1], known)
     return ConfigError(f"{key}: unknown key; {hint}known keys: {', '.join(sorted(known))}",
                        key=key)
 

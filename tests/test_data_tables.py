@@ -135,11 +135,26 @@ def test_parquet_reads_as_the_csv_does(tmp_path):
     x_parquet, y_parquet = load_parquet(tmp_path / "t.parquet", label="kind")
     pd.testing.assert_frame_equal(x_parquet, x, check_dtype=False)
     assert list(y_parquet) == list(y)
-    pd.testing.assert_frame_equal(read_table(tmp_path / "t.parquet"),
-                                  read_table(path), check_dtype=False)
+    (from_parquet, parquet_rows), (from_csv, csv_rows) = (read_table(tmp_path / "t.parquet"),
+                                                          read_table(path))
+    pd.testing.assert_frame_equal(from_parquet, from_csv, check_dtype=False)
+    # Messages name a CSV's rows by file line (under the header), a Parquet file's from 1.
+    assert (csv_rows.row(0), parquet_rows.row(0)) == (f"{path}: line 2",
+                                                      f"{tmp_path / 't.parquet'}: line 1")
 
 
 def test_an_unreadable_parquet_file_is_a_data_error(tmp_path):
     (tmp_path / "t.parquet").write_text("not parquet")
     with pytest.raises(DataError, match="t.parquet: not a readable Parquet file"):
         load_parquet(tmp_path / "t.parquet")
+
+
+def test_a_misspelled_column_name_gets_the_closest_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("bill_length_mm,island,species\n39.1,Torgersen,Adelie\n")
+    with pytest.raises(ConfigError, match="data.features: .* has no column 'bill_lenght_mm'; "
+                                          "did you mean 'bill_length_mm'\\? columns: "):
+        load_csv(path, label="species", features=["bill_lenght_mm"])
+    with pytest.raises(ConfigError, match="data.label: .* has no column 'specis'; did you "
+                                          "mean 'species'\\?"):
+        load_csv(path, label="specis")

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import snn_messages
 from snn.cli import main
 from snn.config import parse_config
 from snn.errors import DataError, RunDirError
@@ -47,6 +48,8 @@ def test_a_table_run_predicts_class_names_on_raw_rows(tmp_path):
     run = load_run(tmp_path / "run")
     assert run.feature_names == ["size", "color", "weight"] and run.classes == ["large",
                                                                                  "small"]
+    assert repr(run) == (f"TrainedRun({str(tmp_path / 'run')!r}, task='multiclass', "
+                         "classes=['large', 'small'], folds=1)")
     table = pd.read_csv(path)
     test_rows = np.load(tmp_path / "run" / "splits.npz")["test"]
     raw = table.drop(columns="kind").iloc[test_rows]
@@ -79,13 +82,18 @@ def test_columns_are_matched_by_name_and_a_missing_one_is_named(tmp_path):
         run.predict(rows.drop(columns="weight"), source="new.csv")
 
 
-def test_unseen_categories_are_ignored_or_rejected_as_configured(tmp_path):
+def test_unseen_categories_are_ignored_or_rejected_as_configured(tmp_path, caplog):
     path = _table(tmp_path)
-    rows = pd.DataFrame({"size": [1.0], "color": ["purple"], "weight": [10.0]})
+    rows = pd.DataFrame({"size": [1.0, 2.0], "color": ["blue", "purple"], "weight": [10.0, 9]})
     train(_config(path), tmp_path / "ignore", verbose=0)
-    assert load_run(tmp_path / "ignore").predict(rows).shape == (1,)
+    caplog.clear()
+    assert load_run(tmp_path / "ignore").predict(rows).shape == (2,)
+    assert snn_messages(caplog) == [
+        "x: 1 row(s) with a category of column 'color' not seen in training (first: "
+        "x.iloc[1], 'purple'); encoded as none of the known categories "
+        "(data.unseen_categories: ignore)"]
     train(_config(path, data={"unseen_categories": "reject"}), tmp_path / "reject", verbose=0)
-    with pytest.raises(DataError, match=r"^x.iloc\[0\], column 'color': category 'purple' "
+    with pytest.raises(DataError, match=r"^x.iloc\[1\], column 'color': category 'purple' "
                                         "was not seen in training"):
         load_run(tmp_path / "reject").predict(rows)
 

@@ -9,6 +9,7 @@ inputs to the first SELU layer.
 """
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,9 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder
 
-from snn.errors import DataError
+from snn.errors import DataError, did_you_mean
+
+logger = logging.getLogger("snn")
 
 # What a saved encoder may contain: the scikit-learn types `fit` builds, nothing else.
 TRUSTED_TYPES = [
@@ -127,27 +130,36 @@ class TableEncoder:
         """
         missing = [name for name in self.columns if name not in table.columns]
         if missing:
-            raise DataError(f"{source}: no column {missing[0]!r}; the model was trained on "
-                            f"the columns {', '.join(self.columns)}")
+            hint = did_you_mean(missing[0], [n for n in table.columns if n not in self.columns])
+            raise DataError(f"{source}: no column {missing[0]!r}; {hint}the model was trained "
+                            f"on the columns {', '.join(self.columns)}")
         table = table[self.columns]
         for name in self.columns:
-            if name in self.categorical and self.unseen_categories == "reject":
+            if name in self.categorical:
                 self._check_seen(as_categories(table[name]), name, source)
-            elif name not in self.categorical and \
-                    not pd.api.types.is_numeric_dtype(table[name]):
+            elif not pd.api.types.is_numeric_dtype(table[name]):
                 self._check_numbers(table[name], name, source)
         return self.transformer.transform(_typed(table, self.categorical)).astype(np.float32)
 
     def _check_seen(self, column, name, source):
+        """Refuse a category training did not see ("reject"), or say how many rows have
+        one ("ignore"): they are encoded as none of the known categories."""
         encoder = self.transformer.named_transformers_["categorical"]
         known = encoder.categories_[self.categorical.index(name)]
         unseen = ~column.isin(known) & ~(column.isna() & pd.isna(known).any())
-        if unseen.any():
-            row = int(np.flatnonzero(unseen.to_numpy())[0])
-            shown = ", ".join(repr(value) for value in known[:8])
-            raise DataError(f"{source.row(row)}, column {name!r}: category "
-                            f"{str(column.iloc[row])!r} was not seen in training (data."
-                            f"unseen_categories: reject); expected one of {shown}")
+        if not unseen.any():
+            return
+        row = int(np.flatnonzero(unseen.to_numpy())[0])
+        if self.unseen_categories == "ignore":
+            logger.warning("%s: %d row(s) with a category of column %r not seen in training "
+                           "(first: %s, %r); encoded as none of the known categories "
+                           "(data.unseen_categories: ignore)", source, int(unseen.sum()),
+                           name, source.row(row), str(column.iloc[row]))
+            return
+        shown = ", ".join(repr(value) for value in known[:8])
+        raise DataError(f"{source.row(row)}, column {name!r}: category "
+                        f"{str(column.iloc[row])!r} was not seen in training (data."
+                        f"unseen_categories: reject); expected one of {shown}")
 
     @staticmethod
     def _check_numbers(column, name, source):

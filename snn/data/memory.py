@@ -13,7 +13,7 @@ import pandas as pd
 from snn.data.sources import SOURCES
 from snn.data.encoding import ROWS_OF_X
 from snn.data.tables import Categorical, typed_columns
-from snn.errors import ConfigError, DataError
+from snn.errors import ConfigError, DataError, did_you_mean
 
 MEMORY = "memory"
 
@@ -72,8 +72,9 @@ def _table(x, categorical):
     unknown = [name for name in ([] if categorical == "auto" else categorical)
                if name not in names]
     if unknown:
-        raise ConfigError(f"data.categorical: x has no column {unknown[0]!r}; columns: "
-                          f"{', '.join(names)}", key="data.categorical")
+        raise ConfigError(f"data.categorical: x has no column {unknown[0]!r}; "
+                          f"{did_you_mean(unknown[0], names)}columns: {', '.join(names)}",
+                          key="data.categorical")
     return typed_columns(table, categorical, ROWS_OF_X)
 
 

@@ -20,7 +20,7 @@ import pyarrow.parquet
 
 from snn.data.encoding import Origin, as_categories, text_cells
 from snn.data.sources import SOURCES
-from snn.errors import ConfigError, DataError
+from snn.errors import ConfigError, DataError, did_you_mean
 
 Categorical = Literal["auto"] | list[str]
 STREAM_BLOCK_BYTES = 1 << 16
@@ -217,8 +217,9 @@ def select_columns(frame, path, label, features, drop, categorical, first_line, 
                         ("data.categorical", [] if categorical == "auto" else categorical)):
         unknown = [name for name in listed if name not in names]
         if unknown:
-            raise ConfigError(f"{key}: {path} has no column {unknown[0]!r}; columns: "
-                              f"{', '.join(names)}", key=key)
+            raise ConfigError(f"{key}: {path} has no column {unknown[0]!r}; "
+                              f"{did_you_mean(unknown[0], names)}columns: {', '.join(names)}",
+                              key=key)
     chosen = features or [name for name in names if name != label_name and
                           name not in (drop or [])]
     if label_name in chosen:
@@ -334,7 +335,8 @@ def _label_index(path, names, label, by_index):
                           "give the label column's index instead", key="data.label")
     if label not in names:
         raise ConfigError(f"data.label: {path} has no column {label!r}; "
-                          f"columns: {', '.join(names)}", key="data.label")
+                          f"{did_you_mean(label, names)}columns: {', '.join(names)}",
+                          key="data.label")
     return names.index(label)
 
 

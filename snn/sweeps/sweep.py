@@ -26,7 +26,6 @@ Example:
 import copy
 import csv
 import dataclasses
-import difflib
 import io
 import itertools
 import json
@@ -40,6 +39,7 @@ from snn import runs
 from snn.config import ExperimentConfig, load_config, parse_config, read_config, set_key
 from snn.config import apply_overrides, get_key, save_config, to_dict
 from snn.errors import ConfigError, RunDirError, RunInterrupted, TrainingError
+from snn.errors import did_you_mean
 from snn.sweeps.executors import LocalWorkers, RayWorkers
 from snn.sweeps.outcome import RunOutcome, recorded_outcome
 from snn.sweeps.search import Search, check_resumable
@@ -197,8 +197,7 @@ def _check_grid_keys(grid, base, path):
         top = key.split(".")[0]
         switched = {"model": "model.name", "data": "data.source"}.get(top) in grid
         if not (_has_path(resolved, key) or switched):
-            close = difflib.get_close_matches(key, _paths(resolved), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else \
+            hint = did_you_mean(key, _paths(resolved)).strip() or \
                 "expected a dotted key of the experiment, e.g. model.depth"
             raise ConfigError(f"{path}: sweep.{section}.{key}: no such config key; {hint}",
                               key=f"sweep.{section}.{key}")
