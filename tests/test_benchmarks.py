@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location("throughput",
@@ -15,6 +17,10 @@ _spec = importlib.util.spec_from_file_location("table_memory",
                                                ROOT / "benchmarks" / "table_memory.py")
 table_memory = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(table_memory)
+_spec = importlib.util.spec_from_file_location("bfloat16_accuracy",
+                                               ROOT / "benchmarks" / "bfloat16_accuracy.py")
+bfloat16_accuracy = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bfloat16_accuracy)
 
 
 def test_training_flops_count_six_per_weight_per_example():
@@ -64,3 +70,28 @@ def test_the_gpu_check_runs_every_step_on_a_cpu_without_tensorflow(tmp_path):
         assert report["grid"][way]["statuses"] == ["completed"]
     # Stacked runs reach the test metrics they reach alone (JAX: to the last bit).
     assert report["grid"]["largest_test_accuracy_difference"] <= 1e-6
+
+
+def test_bfloat16_accuracy_compares_the_means_with_the_float32_range_and_welchs_test():
+    import math
+
+    def runs(values, means):
+        return [{"test": {"accuracy": v}, "activations": {"mean": means, "variance": [1.0]}}
+                for v in values]
+
+    case = bfloat16_accuracy.summary({"float32": runs([0.90, 0.92, 0.94], [0.1]),
+                                      "bfloat16": runs([0.91, 0.93, 0.95], [-0.2])},
+                                     ["accuracy"])
+    assert case["accuracy"]["bfloat16_mean_within_float32_range"]  # 0.93 in [0.90, 0.94]
+    # Welch's t with equal variances and sizes: t = 0.01 / sqrt(2 * 0.0004 / 3), 4 degrees
+    # of freedom, whose distribution function has a closed form.
+    t = 0.01 / math.sqrt(2 * 0.0004 / 3)
+    u = t / math.sqrt(1 + t * t / 4)
+    cdf = 0.5 + 3 / 8 * u * (1 - t * t / (12 * (1 + t * t / 4)))
+    assert math.isclose(case["accuracy"]["welch_p_value"], 2 * (1 - cdf), rel_tol=1e-9)
+    assert case["bfloat16"]["activations"]["mean"] == [-0.2, -0.2]
+    assert case["float32"]["accuracy"]["std"] == pytest.approx(0.02)
+    apart = bfloat16_accuracy.summary({"float32": runs([0.90, 0.92, 0.94], [0.1]),
+                                       "bfloat16": runs([0.95, 0.96, 0.97], [0.1])},
+                                      ["accuracy"])
+    assert not apart["accuracy"]["bfloat16_mean_within_float32_range"]  # 0.96 > 0.94
