@@ -113,7 +113,7 @@ def reproduce(args):
 
 
 if __name__ == "__main__":
-    parser = reproduction_parser(__doc__, Path("runs") / "uci-table1")
+    parser = reproduction_parser(__doc__, Path("runs") / "uci-table1", stacking=True)
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--quick", dest="preset", action="store_const", const="quick",
                        help="a smoke test: a 4-point grid per network, 30 epochs, 4 sets "
@@ -124,10 +124,6 @@ if __name__ == "__main__":
                        "OUT_DIR/medium)")
     parser.add_argument("--datasets", help="N (that many sets, evenly spaced by size) or "
                         "a comma-separated list of set names (default: all complete sets)")
-    parser.add_argument("--stack", type=int, default=1, metavar="N",
-                        help="train up to N runs of a set that differ only in network, "
-                        "depth, learning rate or dropout together as one stacked model "
-                        "(the same results; default: 1, every run alone)")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help=f"comma-separated configs of configs/paper/uci/ "
                         f"(default: {','.join(METHODS)}); must include snn")

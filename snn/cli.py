@@ -79,16 +79,18 @@ def prepare_console():
     log_warnings_to_stderr()
 
 
-def reproduction_parser(doc, out_dir):
+def reproduction_parser(doc, out_dir, stacking=False):
     """The command line of a `scripts/reproduce_*.py` script, with the options they share.
 
     Args:
         doc: the script's docstring (its first line is the description).
         out_dir: Path, the default of `--out-dir`.
+        stacking: whether its grid runs can train stacked (`--stack N`, as for
+            `snn sweep`); not where each run is a k-fold or Figure 1's run.
 
     Returns:
         argparse.ArgumentParser with --out-dir, --workers, --executor, --address, --set
-        and --debug.
+        and --debug, and --stack with `stacking`.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=out_dir,
@@ -102,6 +104,8 @@ def reproduction_parser(doc, out_dir):
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override applied to every run")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    if stacking:
+        _add_stack(parser)
     return parser
 
 

@@ -100,6 +100,26 @@ def test_class_weights_weigh_each_members_loss_as_its_own_run(tmp_path):
         _same_run(tmp_path / f"member_{index}", tmp_path / f"alone_{index}", 1e-5)
 
 
+def test_multi_label_members_with_missing_labels_train_as_their_runs_alone(tmp_path):
+    # Tox21's case: several sigmoid outputs, missing labels (NaN) masked out of the loss.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((150, 6)).astype(np.float32)
+    y = (x[:, :3] + 0.5 * rng.standard_normal((150, 3)) > 0).astype(np.float32)
+    y[rng.random(y.shape) < 0.2] = np.nan
+    np.savez(tmp_path / "labels.npz", x=x, y=y)
+    raw = {**BASE, "data": {"source": "npz", "path": str(tmp_path / "labels.npz")},
+           "model": {**BASE["model"], "output_activation": "sigmoid"},
+           "training": {**BASE["training"], "epochs": 4,
+                        "early_stopping": {"monitor": "val_loss", "patience": 2}}}
+    configs = [parse_config(raw, "test"),
+               parse_config({**raw, "seed": 2, "model": {**raw["model"], "depth": 3}}, "test")]
+    results = train_stacked(configs, [tmp_path / "member_0", tmp_path / "member_1"])
+    assert [result.error for result in results] == [None, None]
+    for index, config in enumerate(configs):
+        train(config, tmp_path / f"alone_{index}", verbose=0)
+        _same_run(tmp_path / f"member_{index}", tmp_path / f"alone_{index}", 1e-5)
+
+
 def test_a_diverging_member_fails_alone_and_the_others_complete(tmp_path):
     configs = [_config(), _config(training__learning_rate=1e30, model__dropout_rate=0.0)]
     results = train_stacked(configs, [tmp_path / "fine", tmp_path / "diverged"])

@@ -25,7 +25,7 @@ DEPTH = "model.depth"
 
 
 def reproduce_tox21(methods, out_dir, workers=None, verbose=1, executor="local",
-                    address=None):
+                    address=None, stack=1):
     """Run every method's sweep on Tox21 and tabulate the best setting per depth.
 
     Args:
@@ -35,6 +35,8 @@ def reproduce_tox21(methods, out_dir, workers=None, verbose=1, executor="local",
         workers: parallel worker processes (default: one per CPU core).
         verbose: 1 prints one line per finished run.
         executor, address: where the runs train, as for `snn.sweeps.run_sweeps`.
+        stack: int, the most runs trained together as one stacked model, as for
+            `snn.sweeps.run_sweeps` (the same results, sooner).
 
     Returns:
         dict, the content of comparison.json: "split" (the evaluation split) and "cells",
@@ -52,7 +54,7 @@ def reproduce_tox21(methods, out_dir, workers=None, verbose=1, executor="local",
     sweeps = [plan_sweep(config, overrides) for config, overrides in methods]
     names = [sweep.config.model.name for sweep in sweeps]
     results = run_sweeps([(sweep, out_dir / name) for sweep, name in zip(sweeps, names)],
-                         workers, verbose, executor, address)
+                         workers, verbose, executor, address, stack)
     require_a_completed_run(results)
     cells = []
     for name, sweep, result in zip(names, sweeps, results):
