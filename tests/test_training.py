@@ -639,3 +639,29 @@ def test_a_run_on_rows_in_memory_resumes_with_them_to_the_uninterrupted_result(
         resume(tmp_path / "stopped", verbose=0)
     resumed = resume(tmp_path / "stopped", verbose=0, data=rows)
     assert resumed["test"] == whole["test"] and resumed["epochs_run"] == 3
+
+
+def test_a_category_only_in_held_out_rows_is_named_by_its_row_in_the_data(tmp_path, caplog):
+    rng = np.random.default_rng(0)
+    colors = ["red", "blue"] * 30
+
+    def write(colors):
+        (tmp_path / "t.csv").write_text("x,color,label\n" + "".join(
+            f"{rng.normal():.3f},{color},{i % 2}\n" for i, color in enumerate(colors)))
+
+    write(colors)
+    data = {"source": "csv", "path": str(tmp_path / "t.csv"), "label": "label",
+            "name": REMOVE}
+    row = int(prepare(_config(data=data)).indices["test"][0])
+    colors[row] = "green"  # a category no training row has
+    write(colors)
+    caplog.clear()
+    train(_config(data=data, training={"epochs": 1}), tmp_path / "run", verbose=0)
+    assert ("data: 1 row(s) with a category of column 'color' not seen in training (first: "
+            f"data.iloc[{row}], 'green'); encoded as none of the known categories "
+            "(data.unseen_categories: ignore)") in snn_messages(caplog)
+    with pytest.raises(DataError, match=rf"^data.iloc\[{row}\], column 'color': category "
+                                        "'green' was not seen in training"):
+        train(_config(data={**data, "unseen_categories": "reject"}), tmp_path / "reject",
+              verbose=0)
+    assert not (tmp_path / "reject").exists()

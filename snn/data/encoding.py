@@ -41,20 +41,27 @@ class Origin:
         name: the file's path, or the object's name (e.g. "x").
         first_line: the file line of the first row (2 below a header line); None for a
             Python object.
+        index: for some rows of a larger object (a split of the data), each row's
+            position in it; None when the rows are the whole object.
 
     Example:
     >>> Origin("rows.csv", first_line=2).row(5), Origin("x").row(5)
     ('rows.csv: line 7', 'x.iloc[5]')
+    >>> Origin("data", index=(3, 17, 40)).row(1)
+    'data.iloc[17]'
     """
 
     name: str
     first_line: int | None = None
+    index: tuple | None = None
 
     def __str__(self):
         return self.name
 
     def row(self, position):
         """The row at `position` (from 0), named for a message."""
+        if self.index is not None:
+            position = self.index[position]
         if self.first_line is None:
             return f"{self.name}.iloc[{position}]"
         return f"{self.name}: line {self.first_line + position}"

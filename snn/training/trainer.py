@@ -35,6 +35,7 @@ from snn import runs
 from snn.config import save_config, use_backend
 from snn.data import SPLITS, Preprocessing, data_root, load_dataset, resolve_data_path
 from snn.data import take_rows
+from snn.data.encoding import Origin
 from snn.data.fingerprints import fingerprint
 from snn.data.memory import MEMORY
 from snn.data.batches import EpochBatches, even_rows, steps_per_epoch
@@ -764,8 +765,10 @@ def _check_monitor(early_stopping, metrics, train_set_loss):
 
 
 def _prepare_splits(dataset, indices, preprocessing):
-    """{split: (x, y)} preprocessed with what was fitted on the training rows."""
-    return {split: (preprocessing.apply(take_rows(dataset.x, rows)),
+    """{split: (x, y)} preprocessed with what was fitted on the training rows; messages
+    name a row by its position in the whole data (`data.iloc[i]`)."""
+    return {split: (preprocessing.apply(take_rows(dataset.x, rows),
+                                        Origin("data", index=tuple(rows.tolist()))),
                     preprocessing.scale_targets(dataset.y[rows]))
             for split, rows in indices.items()}
 
