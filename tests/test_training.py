@@ -665,3 +665,25 @@ def test_a_category_only_in_held_out_rows_is_named_by_its_row_in_the_data(tmp_pa
         train(_config(data={**data, "unseen_categories": "reject"}), tmp_path / "reject",
               verbose=0)
     assert not (tmp_path / "reject").exists()
+
+
+def test_a_pruned_run_keeps_its_history_but_no_checkpoint(tmp_path):
+    # A pruned run is final (a search never resumes it): its checkpoints would only take
+    # disk space. Pruned after epoch 2, so epoch 1's checkpoint had been written.
+    from types import SimpleNamespace
+
+    from snn.errors import RunPruned
+
+    class PruneAfterTwoEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RunPruned("pruned after epoch 2")
+
+    observer = SimpleNamespace(callback=lambda fold, folds: PruneAfterTwoEpochs())
+    run = tmp_path / "run"
+    with pytest.raises(RunPruned):
+        train(_config(training={"epochs": 4, "early_stopping": None}), run, verbose=0,
+              observers=[observer])
+    assert runs.read_status(run)["status"] == "pruned"
+    assert len(list(csv.DictReader(open(run / "history.csv")))) >= 1
+    assert sorted(path.name for path in run.glob("checkpoint*")) == []

@@ -329,10 +329,14 @@ def _check_rows_passed(config, run_dir, data, action):
 @contextlib.contextmanager
 def recording_status(run_dir):
     """Mark the run in `run_dir` failed, interrupted or pruned when training ends with an
-    exception (re-raised, a stop's message saying how to resume)."""
+    exception (re-raised, a stop's message saying how to resume); a pruned run's
+    checkpoints are removed, since nothing resumes it."""
     try:
         yield
     except RunPruned as pruned:
+        # Pruning is final (a search never resumes a pruned trial): no checkpoint to keep.
+        for fold_dir in (run_dir, *run_dir.glob("fold_*")):
+            discard(fold_dir / runs.CHECKPOINT)
         write_final_status(run_dir, "pruned", reason=str(pruned))
         raise
     except RunInterrupted as stopped:
