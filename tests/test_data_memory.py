@@ -68,7 +68,8 @@ def test_an_array_becomes_float32_and_targets_an_array():
      r"^x.iloc\[2\], column 'a': got '3x'; expected a number"),
     ((pd.DataFrame({"a": [1.0, np.inf]}), [0, 1]),
      r"^x.iloc\[1\], column 'a': got 'inf'; features must be finite"),
-    ((pd.DataFrame([[1, 2]], columns=["a", "a"]), [0]), "data: x has the column 'a' 2 times"),
+    ((pd.DataFrame([[1, 2]], columns=["a", "a"]), [0]),
+     "data: x: column name 'a' appears 2 times; expected unique column names"),
 ])
 def test_unusable_rows_are_refused_naming_what_is_wrong(rows, message):
     with pytest.raises(DataError, match=message):

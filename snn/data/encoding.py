@@ -42,7 +42,8 @@ class Origin:
         first_line: the file line of the first row (2 below a header line); None for a
             Python object.
         index: for some rows of a larger object (a split of the data), each row's
-            position in it; None when the rows are the whole object.
+            position in it (a sequence of ints, e.g. the split's index array); None when
+            the rows are the whole object.
 
     Example:
     >>> Origin("rows.csv", first_line=2).row(5), Origin("x").row(5)
@@ -53,7 +54,7 @@ class Origin:
 
     name: str
     first_line: int | None = None
-    index: tuple | None = None
+    index: object = dataclasses.field(default=None, compare=False)
 
     def __str__(self):
         return self.name
@@ -61,7 +62,7 @@ class Origin:
     def row(self, position):
         """The row at `position` (from 0), named for a message."""
         if self.index is not None:
-            position = self.index[position]
+            position = int(self.index[position])
         if self.first_line is None:
             return f"{self.name}.iloc[{position}]"
         return f"{self.name}: line {self.first_line + position}"
@@ -142,11 +143,12 @@ class TableEncoder:
                             f"on the columns {', '.join(self.columns)}")
         table = table[self.columns]
         for name in self.columns:
-            if name in self.categorical:
-                self._check_seen(as_categories(table[name]), name, source)
-            elif not pd.api.types.is_numeric_dtype(table[name]):
+            if name not in self.categorical and not pd.api.types.is_numeric_dtype(table[name]):
                 self._check_numbers(table[name], name, source)
-        return self.transformer.transform(_typed(table, self.categorical)).astype(np.float32)
+        typed = _typed(table, self.categorical)  # once: category names are made per cell
+        for name in self.categorical:
+            self._check_seen(typed[name], name, source)
+        return self.transformer.transform(typed).astype(np.float32)
 
     def _check_seen(self, column, name, source):
         """Refuse a category training did not see ("reject"), or say how many rows have

@@ -12,8 +12,9 @@ import pandas as pd
 
 from snn.data.sources import SOURCES
 from snn.data.encoding import ROWS_OF_X
-from snn.data.tables import Categorical, typed_columns
-from snn.errors import ConfigError, DataError, did_you_mean
+from snn.data.tables import (Categorical, check_listed_columns, check_unique_names,
+                              typed_columns)
+from snn.errors import DataError
 
 MEMORY = "memory"
 
@@ -65,16 +66,9 @@ def _table(x, categorical):
     table = x.reset_index(drop=True)  # a new frame: typing replaces its columns, not x's
     table.columns = [str(name) for name in table.columns]
     names = list(table.columns)
-    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
-    if repeated:
-        raise DataError(f"data: x has the column {repeated[0]!r} {names.count(repeated[0])} "
-                        "times; expected unique column names")
-    unknown = [name for name in ([] if categorical == "auto" else categorical)
-               if name not in names]
-    if unknown:
-        raise ConfigError(f"data.categorical: x has no column {unknown[0]!r}; "
-                          f"{did_you_mean(unknown[0], names)}columns: {', '.join(names)}",
-                          key="data.categorical")
+    check_unique_names(names, "data: x")
+    check_listed_columns("data.categorical", [] if categorical == "auto" else categorical,
+                         names, "x")
     return typed_columns(table, categorical, ROWS_OF_X)
 
 

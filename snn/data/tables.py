@@ -188,11 +188,7 @@ def read_parquet_table(path):
             from None
     if table.num_rows == 0:
         raise DataError(f"{path}: the table has no rows")
-    names = table.column_names
-    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
-    if repeated:
-        raise DataError(f"{path}: column name {repeated[0]!r} appears "
-                        f"{names.count(repeated[0])} times; expected unique column names")
+    check_unique_names(table.column_names, str(path))
     return table.to_pandas()
 
 
@@ -215,11 +211,7 @@ def select_columns(frame, path, label, features, drop, categorical, first_line, 
     label_name = names[_label_index(path, names, label, by_index)]
     for key, listed in (("data.features", features or []), ("data.drop", drop or []),
                         ("data.categorical", [] if categorical == "auto" else categorical)):
-        unknown = [name for name in listed if name not in names]
-        if unknown:
-            raise ConfigError(f"{key}: {path} has no column {unknown[0]!r}; "
-                              f"{did_you_mean(unknown[0], names)}columns: {', '.join(names)}",
-                              key=key)
+        check_listed_columns(key, listed, names, str(path))
     chosen = features or [name for name in names if name != label_name and
                           name not in (drop or [])]
     if label_name in chosen:
@@ -232,6 +224,41 @@ def select_columns(frame, path, label, features, drop, categorical, first_line, 
                         "is missing; expected a label in every row (remove such rows)")
     x = typed_columns(frame[chosen], categorical, Origin(str(path), first_line))
     return x, _numbers_if_possible(labels.to_numpy())
+
+
+def check_unique_names(names, where):
+    """Refuse a table whose columns are not told apart by name.
+
+    Args:
+        names: list of str, the column names in order.
+        where: the table (and line) for the message, e.g. "data.csv: line 1".
+
+    Raises:
+        DataError: a name appears more than once.
+    """
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        raise DataError(f"{where}: column name {repeated[0]!r} appears "
+                        f"{names.count(repeated[0])} times; expected unique column names")
+
+
+def check_listed_columns(key, listed, names, table):
+    """Refuse a config key that lists a column the table does not have.
+
+    Args:
+        key: the dotted key, e.g. "data.features".
+        listed: list of str, the columns it names.
+        names: list of str, the table's columns.
+        table: the table's name for the message (a path, or "x").
+
+    Raises:
+        ConfigError: naming the first unknown column, the closest one and every column.
+    """
+    unknown = [name for name in listed if name not in names]
+    if unknown:
+        raise ConfigError(f"{key}: {table} has no column {unknown[0]!r}; "
+                          f"{did_you_mean(unknown[0], names)}columns: {', '.join(names)}",
+                          key=key)
 
 
 def typed_columns(x, categorical, source):
@@ -316,10 +343,7 @@ def _first_line(path, delimiter, header):
         header = not all(_is_number(cell) for cell in first)
     if not header:
         return [str(i) for i in range(len(first))], False
-    repeated = [name for name in dict.fromkeys(first) if first.count(name) > 1]
-    if repeated:
-        raise DataError(f"{path}: line 1: column name {repeated[0]!r} appears "
-                        f"{first.count(repeated[0])} times; expected unique column names")
+    check_unique_names(first, f"{path}: line 1")
     return first, True
 
 

@@ -772,7 +772,7 @@ def _prepare_splits(dataset, indices, preprocessing):
     """{split: (x, y)} preprocessed with what was fitted on the training rows; messages
     name a row by its position in the whole data (`data.iloc[i]`)."""
     return {split: (preprocessing.apply(take_rows(dataset.x, rows),
-                                        Origin("data", index=tuple(rows.tolist()))),
+                                        Origin("data", index=rows)),
                     preprocessing.scale_targets(dataset.y[rows]))
             for split, rows in indices.items()}
 
