@@ -61,17 +61,29 @@ def main():
                   f"{runs / took * 3600:.0f} networks/hour", flush=True)
     alone, stacked = (statistics.median(seconds[k]) for k in (1, args.stack))
     differences = [abs(accuracy[1][key] - accuracy[args.stack][key]) for key in accuracy[1]]
+    differing = {"/".join(key): [accuracy[1][key], accuracy[args.stack][key]]
+                 for key in sorted(accuracy[1]) if accuracy[1][key] != accuracy[args.stack][key]}
     result = {"runs": runs, "methods": args.methods, "datasets": args.datasets,
               "workers": args.workers, "stack": args.stack,
               "seconds": {str(k): v for k, v in seconds.items()},
               "networks_per_hour": {"alone": runs / alone * 3600,
                                     "stacked": runs / stacked * 3600},
               "speed_up": alone / stacked,
-              "largest_test_accuracy_difference": max(differences)}
+              "largest_test_accuracy_difference": max(differences),
+              # The last round's runs whose test accuracy differs: [alone, stacked].
+              "differing_test_accuracies": differing,
+              "backend": _backend()}
     print(f"alone {alone:.0f} s, stacked {stacked:.0f} s: {alone / stacked:.2f}x the "
-          f"networks per hour; test accuracies differ by at most {max(differences):.2g}")
+          f"networks per hour; test accuracies differ in {len(differing)} of {runs} runs, "
+          f"by at most {max(differences):.2g}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "stacking.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _backend():
+    import keras
+
+    return keras.backend.backend()
 
 
 def planned_sweeps(methods, count):

@@ -23,7 +23,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # reproductions, notebooks) runs on the default backend, TensorFlow.
 CORE = {"test_layers", "test_theory", "test_models", "test_losses", "test_metrics",
         "test_training", "test_training_checkpoints", "test_training_callbacks",
-        "test_training_stacked",
+        "test_training_stacked", "test_layers_member_axis", "test_models_member_axis",
         "test_data_batches", "test_util_interrupts", "test_evaluation",
         "test_diagnostics_statistics", "test_diagnostics_audit", "test_diagnostics_compare"}
 

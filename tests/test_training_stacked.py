@@ -84,6 +84,40 @@ def test_each_member_trains_to_the_weights_metrics_and_history_of_its_run_alone(
     assert [result.metrics["epochs_run"] for result in results] == [6, 6, 6, 2]
     environment = read_json(tmp_path / "member_0" / runs.ENVIRONMENT)
     assert environment["stacked_with"] == [str(tmp_path / f"member_{i}") for i in (1, 2, 3)]
+    # The first and the last share an architecture: one member axis; the others beside it.
+    assert environment["member_axis_with"] == [str(tmp_path / "member_3")]
+    assert read_json(tmp_path / "member_1" / runs.ENVIRONMENT)["member_axis_with"] == []
+
+
+def test_members_of_one_architecture_train_on_a_member_axis_as_they_would_alone(tmp_path):
+    # Seeds, learning rates and alpha dropout rates (0 included: no dropout layer) differ;
+    # the layers do not. Each member draws the dropout masks its own layers would, so it
+    # ends equal to its run alone, not only equal in distribution.
+    configs = [_config(), _config(seed=1, training__learning_rate=0.2, model__dropout_rate=0.0),
+               _config(seed=2, model__dropout_rate=0.1)]
+    results = train_stacked(configs, [tmp_path / f"member_{i}" for i in range(3)])
+    assert [result.error for result in results] == [None] * 3
+    assert read_json(tmp_path / "member_2" / runs.ENVIRONMENT)["member_axis_with"] == \
+        [str(tmp_path / "member_0"), str(tmp_path / "member_1")]
+    for index, config in enumerate(configs):
+        train(config, tmp_path / f"alone_{index}", verbose=0)
+        _same_run(tmp_path / f"member_{index}", tmp_path / f"alone_{index}", 1e-5)
+
+
+def test_each_members_l2_penalty_and_adamw_weight_decay_are_its_own(tmp_path):
+    # A run's loss includes its L2 penalty, and early stopping on the smoothed val_loss
+    # chooses its epoch by it; AdamW decays weights at the run's learning rate. Members on
+    # a member axis (the first two) and beside it (the third) log and step as alone.
+    adamw = {"training__optimizer": "adamw", "model__l2": 0.01,
+             "training__early_stopping": {"monitor": "val_loss", "patience": None,
+                                          "smoothing": 3}}
+    configs = [_config(**adamw), _config(**adamw, seed=4, training__learning_rate=0.01),
+               _config(**adamw, model__depth=3)]
+    results = train_stacked(configs, [tmp_path / f"member_{i}" for i in range(3)])
+    assert [result.error for result in results] == [None] * 3
+    for index, config in enumerate(configs):
+        train(config, tmp_path / f"alone_{index}", verbose=0)
+        _same_run(tmp_path / f"member_{index}", tmp_path / f"alone_{index}", 1e-5)
 
 
 def test_class_weights_weigh_each_members_loss_as_its_own_run(tmp_path):

@@ -4,9 +4,12 @@ On small data a run's time is per-step and per-epoch dispatch, not arithmetic
 (benchmarks/RESULTS.md, "Where a small-data training's time goes"). Runs that train on
 the same data in batches of the same size can share that cost: `train_stacked` joins their
 networks into one Keras model with one input and one output per member, and trains it with
-one `fit`: one compiled step and one validation pass per epoch for all of them. The total
-loss is the sum of the members' losses, and no weight is shared, so each member's gradient
-is its own loss's.
+one `fit`: one compiled step and one validation pass per epoch for all of them. Members
+that share an architecture (they differ in seed, learning rate or alpha dropout rate)
+share its layers too, with their weights on a leading member axis
+(`snn.models.member_axis`): each layer of K members is one batched matrix product, and
+the graph traced holds the architecture once. The total loss is the sum of the members'
+losses, and no weight is shared, so each member's gradient is its own loss's.
 
 Each member keeps everything a run of its own has: its network (any registered
 architecture, its own depth, width and dropout rate), its seed (initial weights, dropout
@@ -14,7 +17,8 @@ masks, batch order), its learning rate (`member_optimizer`), its early stopping 
 smoothed epoch choice and its metrics (its own callbacks, fed its own logs under a single
 run's names), and its run directory, written as `snn.training.train` writes it. With the
 same seed and settings, a member ends with the weights and metrics of the run trained
-alone (tests/test_training_stacked.py).
+alone, dropout masks included (tests/test_training_stacked.py). Its logged loss includes its
+own regularization penalty, as its run's does (`_Penalty`).
 
 What members may differ in is `STACKABLE`; the rest of their configs must be equal, and
 each must train one fold (a holdout split, or one UCI-121 fold) without the per-run
@@ -31,6 +35,8 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
+from keras import ops
 
 from snn import runs
 from snn.config import first_difference, get_key, to_dict
@@ -40,6 +46,7 @@ from snn.distributed import device_scope, distribution_scope
 from snn.errors import ConfigError, RunInterrupted, describe
 from snn.evaluation import DEFAULT_FOLDS, fold_indices
 from snn.models import model_kind
+from snn.models.member_axis import MemberAxisNetwork, member_axis_groups
 from snn.training.trainer import (audit_model, compile_model, early_stopping, finish_fold,
                                   finish_run, loss_and_metrics, prepare, rows_multiple,
                                   steps_per_execution, write_final_status,
@@ -53,6 +60,10 @@ STACKABLE = ("name", "seed", "model", "training.learning_rate", "training.early_
 
 # The name under which `_MemberLoss` logs a member's loss.
 MEMBER_LOSS = "member_loss"
+
+# Member i's regularization penalty is the output `penalty_<i>`, logged as
+# `penalty_<i>_penalty`.
+PENALTY = "penalty"
 
 # Per-run extras that observe one model and its fold: a member cannot have them.
 _SINGLE_RUN_ONLY = {
@@ -154,7 +165,7 @@ def train_stacked(configs, run_dirs):
         members = [_prepare_member(index, config, dataset, topology)
                    for index, config in enumerate(configs)]
         _check_same_rows(members)
-        stacked = _stacked_model(members, topology)
+        stacked, penalties = _stacked_model(members, topology)
         for member, run_dir in zip(members, run_dirs):
             member.run_dir = runs.create_run_dir(member.config, run_dir, overwrite=True)
         with StopRequests() as stop, _recording_statuses(members):
@@ -162,8 +173,11 @@ def train_stacked(configs, run_dirs):
                 write_run_records(member.experiment, member.run_dir, dataset, {
                     "replicas": 1, "workers": 1,
                     "stacked_with": [str(other.run_dir) for other in members
-                                     if other is not member]})
-            seconds = _fit(stacked, members, stop, topology)
+                                     if other is not member],
+                    "member_axis_with": [str(other.run_dir) for other in members
+                                         if other is not member
+                                         and _same_network(member, other)]})
+            seconds = _fit(stacked, penalties, members, stop, topology)
             return [_finish(member, seconds) for member in members]
 
 
@@ -197,6 +211,7 @@ class _Member:
     run_dir: Path | None = None
     callbacks: "_MemberCallbacks | None" = None
     name: str | None = None  # its model's own name, which the stacked model replaces
+    network: tuple | None = None  # (MemberAxisNetwork, its position there), if on one
 
     @property
     def config(self):
@@ -235,30 +250,97 @@ def _check_same_rows(members):
 
 
 def _stacked_model(members, topology):
-    """The members' networks side by side in one compiled model, one output each."""
+    """The members' networks in one compiled model, one output each (and one `_Penalty`
+    output per member with a regularization penalty, after them); also the number of
+    penalty outputs."""
     models = [member.experiment.model for member in members]
-    for member, model in zip(members, models):
-        member.name = model.name
-        model.name = member.prefix  # output names: Keras logs `member_<i>_<metric>`
-    inputs = [keras.Input(model.input_shape[1:], name=f"{model.name}_input")
-              for model in models]
-    stacked = keras.Model(inputs, [model(x) for model, x in zip(models, inputs)])
+    inputs = [keras.Input(model.input_shape[1:], name=f"{member.prefix}_input")
+              for member, model in zip(members, models)]
+    outputs, rates = _member_outputs(members, models, inputs)
+    penalties = {}  # output name: the member's penalty output
+    for member, output in zip(members, outputs):
+        penalty = _member_penalty(member, models[member.index])
+        if penalty is not None:
+            name = f"{PENALTY}_{member.index}"
+            penalties[name] = _Penalty(penalty, name=name)(output)
+    stacked = keras.Model(inputs, outputs + list(penalties.values()))
     first = members[0].experiment
     training = first.config.training
     losses, metrics = zip(*(loss_and_metrics(member.experiment) for member in members))
     prefixes = [member.prefix for member in members]
     stacked.compile(
-        optimizer=member_optimizer(
-            training.optimizer,
-            [(model.trainable_variables, member.config.training.learning_rate)
-             for member, model in zip(members, models)]),
-        loss=dict(zip(prefixes, losses)),
-        metrics=dict(zip(prefixes, metrics)),
+        optimizer=member_optimizer(training.optimizer, rates),
+        loss={**dict(zip(prefixes, losses)), **dict.fromkeys(penalties)},
+        metrics={**dict(zip(prefixes, metrics)),
+                 **{name: [_PenaltyMean(name=PENALTY)] for name in penalties}},
         # With the sample weights of class weighting, as a run's own loss has them.
         weighted_metrics={prefix: [_MemberLoss(loss)] for prefix, loss in zip(prefixes, losses)},
         steps_per_execution=steps_per_execution(first, topology),
         jit_compile=training.jit_compile)
-    return stacked
+    return stacked, len(penalties)
+
+
+def _member_outputs(members, models, inputs):
+    """Each member's output, named as the member: members of one architecture on a member
+    axis (`snn.models.member_axis`), the others side by side. Also the optimizer's
+    (variables, learning rate or rates) for `member_optimizer`."""
+    outputs, rates = [None] * len(members), []
+    for group in member_axis_groups(models):
+        group_members = [members[index] for index in group]
+        if len(group) == 1:
+            member, model = group_members[0], models[group[0]]
+            member.name, model.name = model.name, member.prefix  # Keras names the output
+            outputs[member.index] = model(inputs[member.index])
+            rates.append((model.trainable_variables, member.config.training.learning_rate))
+            continue
+        network = MemberAxisNetwork([models[index] for index in group],
+                                    name="members_" + "_".join(map(str, group)))
+        for position, (member, output) in enumerate(zip(
+                group_members, network([inputs[index] for index in group]))):
+            member.name, member.network = models[member.index].name, (network, position)
+            outputs[member.index] = keras.layers.Identity(name=member.prefix)(output)
+        network.load()
+        rates.append((network.trainable_variables,
+                      [member.config.training.learning_rate for member in group_members]))
+    return outputs, rates
+
+
+def _member_penalty(member, model):
+    """A function giving the member's regularization penalty, the term Keras adds to its
+    loss (`Layer.losses`), or None when it has none."""
+    if member.network:
+        network, position = member.network
+        return network.penalty(position)
+    variables = [v for v in model.trainable_variables if v.regularizer is not None]
+    if not variables:
+        return None
+    return lambda: sum(variable.regularizer(variable) for variable in variables)
+
+
+class _Penalty(keras.layers.Layer):
+    """A member's regularization penalty as a column beside its output, so that its logged
+    loss can include the penalty as its run's does. It is an output without a loss (the
+    penalty is in the stacked model's loss already, through its layers): a metric sees
+    outputs, and on JAX no variable outside the forward pass.
+
+    Args:
+        penalty: function of no arguments, returning the penalty (a scalar tensor).
+    """
+
+    def __init__(self, penalty, **kwargs):
+        super().__init__(**kwargs)
+        self.penalty = penalty
+
+    def call(self, outputs):
+        return ops.zeros_like(outputs[:, :1]) + ops.cast(self.penalty(), outputs.dtype)
+
+
+class _PenaltyMean(keras.metrics.Mean):
+    """The mean of a `_Penalty` column over an epoch's rows, as a run's loss weighs each
+    step's penalty by its batch's rows."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(y_pred[:, 0])
 
 
 def member_optimizer(name, learning_rates):
@@ -267,13 +349,18 @@ def member_optimizer(name, learning_rates):
     Every Keras backend applies an optimizer's update through one method,
     `_backend_update_step(gradients, variables, learning_rate)` (PyTorch's with fused
     kernels, TensorFlow's under its distribution strategy); this optimizer calls it once per
-    member, with the optimizer's rate (1.0) times the member's. An update that is
-    proportional to the learning rate (SGD with or without momentum, Adam, RMSprop, ...) is
-    then exactly the one the member's own optimizer would make.
+    group of variables, with the optimizer's rate (1.0) times the member's: a scalar, or
+    for variables with a leading member axis a tensor of one rate per member, shaped to
+    broadcast over the rest of the variable. An update that is proportional to the
+    learning rate (SGD with or without momentum, Adam, RMSprop, ...) is then exactly the
+    one each member's own optimizer would make; decoupled weight decay (AdamW) is scaled
+    the same way.
 
     Args:
         name: str, a Keras optimizer name (`training.optimizer`).
-        learning_rates: list of (variables, float learning rate), one per member.
+        learning_rates: list of (variables, rate): rate is a float for variables of one
+            member, or a list of floats, one per member, for variables with a leading
+            member axis.
 
     Returns:
         keras.optimizers.Optimizer.
@@ -284,18 +371,46 @@ def member_optimizer(name, learning_rates):
     class MemberRates(base):
         def __init__(self):
             super().__init__(learning_rate=1.0)
-            self.member_rates = {id(variable): rate for variables, rate in learning_rates
-                                 for variable in variables}
+            self.member_rates = {}
+            for variables, rate in learning_rates:
+                if not isinstance(rate, (int, float)) and len(set(rate)) == 1:
+                    rate = rate[0]  # one rate for the whole member axis: a scalar
+                for variable in variables:
+                    self.member_rates[id(variable)] = rate if isinstance(rate, (int, float)) \
+                        else (tuple(rate), len(variable.shape))
+
+        def _factor(self, key):
+            """The learning rate's factor for a group: a float, or per member a tensor."""
+            if isinstance(key, (int, float)):
+                return key
+            rates, rank = key
+            return ops.reshape(ops.convert_to_tensor(rates, dtype=self.learning_rate.dtype),
+                               (len(rates),) + (1,) * (rank - 1))
+
+        def _groups(self, *parallel):
+            groups = {}
+            for items in zip(*parallel):
+                key = self.member_rates[id(items[-1])]
+                for collected, item in zip(groups.setdefault(key, [[] for _ in items]),
+                                           items):
+                    collected.append(item)
+            return groups
 
         def _backend_update_step(self, grads, trainable_variables, learning_rate):
-            groups = {}
-            for grad, variable in zip(grads, trainable_variables):
-                rate = self.member_rates[id(variable)]
-                groups.setdefault(rate, ([], []))
-                groups[rate][0].append(grad)
-                groups[rate][1].append(variable)
-            for rate, (member_grads, variables) in groups.items():
-                super()._backend_update_step(member_grads, variables, learning_rate * rate)
+            for key, (member_grads, variables) in self._groups(
+                    grads, trainable_variables).items():
+                super()._backend_update_step(member_grads, variables,
+                                             learning_rate * self._factor(key))
+
+        def _apply_weight_decay(self, variables):
+            if self.weight_decay is None:
+                return
+            for key, (group,) in self._groups(variables).items():
+                for variable in group:
+                    if self._use_weight_decay(variable):
+                        rate = ops.cast(self.learning_rate * self._factor(key), variable.dtype)
+                        decay = ops.cast(self.weight_decay, variable.dtype)
+                        variable.assign(variable - variable * decay * rate)
 
     return MemberRates()
 
@@ -335,11 +450,12 @@ class _MemberLoss(keras.metrics.Metric):
 
 
 class _StackedBatches(keras.utils.PyDataset):
-    """Each member's own batches (`EpochBatches` of its seed), side by side, per step."""
+    """Each member's own batches (`EpochBatches` of its seed), side by side, per step, and
+    a placeholder target (and sample weight) for each of `penalties` `_Penalty` outputs."""
 
-    def __init__(self, batches):
+    def __init__(self, batches, penalties):
         super().__init__()
-        self.batches = batches
+        self.batches, self.penalties = batches, penalties
 
     @property
     def num_batches(self):
@@ -347,7 +463,17 @@ class _StackedBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         items = [batches[index] for batches in self.batches]
-        return tuple(tuple(item[part] for item in items) for part in range(len(items[0])))
+        parts = [tuple(item[part] for item in items) for part in range(len(items[0]))]
+        rows = len(parts[0][0])
+        parts[1] += _penalty_targets(rows, self.penalties)
+        if len(parts) == 3:
+            parts[2] += (np.ones(rows, dtype=parts[2][0].dtype),) * self.penalties
+        return tuple(parts)
+
+
+def _penalty_targets(rows, penalties):
+    """Placeholder targets of `_Penalty` outputs: Keras asks one per output; none is read."""
+    return (np.zeros((rows, 1), dtype=np.float32),) * penalties
 
 
 class _MemberCallbacks(keras.callbacks.Callback):
@@ -364,19 +490,25 @@ class _MemberCallbacks(keras.callbacks.Callback):
     def __init__(self, member, callbacks, stopping):
         super().__init__()
         self.member, self.stopping = member, stopping
-        self.own = keras.callbacks.CallbackList(callbacks, model=member.experiment.model)
+        model = member.experiment.model
+        self.own = keras.callbacks.CallbackList(
+            callbacks, model=_OnMemberAxis(model, *member.network) if member.network else model)
         self.ended, self.epochs_run, self.failure = False, 0, None
         self._epoch = 0
 
     def _logs(self, logs):
-        own = {}
-        for key, value in (logs or {}).items():
+        logs, own = logs or {}, {}
+        for key, value in logs.items():
             for head in ("val_", ""):
                 start = f"{head}{self.member.prefix}_"
                 name = key[len(start):]
                 if key.startswith(start) and name != "loss":  # `_MemberLoss` replaces it
                     own[head + ("loss" if name == MEMBER_LOSS else name)] = value
                     break
+        for head in ("val_", ""):  # a run's loss includes its regularization penalty
+            penalty = logs.get(f"{head}{PENALTY}_{self.member.index}_{PENALTY}")
+            if penalty is not None and head + "loss" in own:
+                own[head + "loss"] = own[head + "loss"] + penalty
         return own
 
     def on_train_begin(self, logs=None):
@@ -408,7 +540,39 @@ class _MemberCallbacks(keras.callbacks.Callback):
 
     def _end(self):
         self.ended = True
+        # The run's last weights, for its model (a failed run keeps none; and mid-epoch,
+        # JAX has not put the training state back into the variables).
+        if self.member.network and not self.failure:
+            network, position = self.member.network
+            network.unload([position])
         self.own.on_train_end()
+
+
+class _OnMemberAxis:
+    """A member's own model as its callbacks see it while the member trains on a member
+    axis: `get_weights` first copies the member's slice back into the model. Early
+    stopping reads the weights only in an epoch that improves on the best, so most epochs
+    copy nothing. Everything else is the model's own.
+
+    Args:
+        model: the member's `keras.Model`.
+        network: its `snn.models.member_axis.MemberAxisNetwork`.
+        position: int, its position there.
+    """
+
+    def __init__(self, model, network, position):
+        object.__setattr__(self, "_on_axis", (model, network, position))
+
+    def get_weights(self):
+        model, network, position = self._on_axis
+        network.unload([position])
+        return model.get_weights()
+
+    def __getattr__(self, name):
+        return getattr(self._on_axis[0], name)
+
+    def __setattr__(self, name, value):  # e.g. early stopping's `stop_training`
+        setattr(self._on_axis[0], name, value)
 
 
 class _StopWhen(keras.callbacks.Callback):
@@ -428,8 +592,13 @@ class _StopWhen(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _fit(stacked, members, stop, topology):
-    """Train every member to its end; return the seconds it took."""
+def _same_network(member, other):
+    return bool(member.network and other.network and member.network[0] is other.network[0])
+
+
+def _fit(stacked, penalties, members, stop, topology):
+    """Train every member to its end (`penalties`: how many `_Penalty` outputs follow the
+    members' outputs); return the seconds it took."""
     training = members[0].config.training
     batches = []
     for member in members:
@@ -443,11 +612,12 @@ def _fit(stacked, members, stop, topology):
         history = keras.callbacks.CSVLogger(str(member.run_dir / runs.HISTORY))
         member.callbacks = _MemberCallbacks(member, [history, *([stopping] if stopping
                                                                  else [])], stopping)
-    validation = tuple(tuple(member.experiment.splits["validation"][part]
-                             for member in members) for part in (0, 1))
+    x, y = (tuple(member.experiment.splits["validation"][part] for member in members)
+            for part in (0, 1))
     started = time.perf_counter()
-    stacked.fit(_StackedBatches(batches), steps_per_epoch=batches[0].steps_per_epoch,
-                epochs=training.epochs, validation_data=validation,
+    stacked.fit(_StackedBatches(batches, penalties), steps_per_epoch=batches[0].steps_per_epoch,
+                epochs=training.epochs,
+                validation_data=(x, y + _penalty_targets(len(y[0]), penalties)),
                 validation_batch_size=training.batch_size,
                 callbacks=[*(member.callbacks for member in members),
                            _StopWhen(members, stop)],
