@@ -49,9 +49,15 @@ def _history(path):
 def _same_run(stacked_dir, alone_dir, tolerance):
     """The two run directories hold the same model, metrics and history, within float
     tolerance (PyTorch sums a step's gradients in another order: ~1e-7 apart there)."""
-    for mine, theirs in zip(runs.load_model(stacked_dir / runs.MODEL).get_weights(),
-                            runs.load_model(alone_dir / runs.MODEL).get_weights()):
-        np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=tolerance)
+    mine, theirs = (runs.load_model(path / runs.MODEL) for path in (stacked_dir, alone_dir))
+    for mine_weights, their_weights in zip(mine.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine_weights, their_weights, rtol=tolerance, atol=tolerance)
+    # The optimizer's state (steps taken, learning rate, moments) as the run saves it.
+    assert [v.name for v in mine.optimizer.variables] == \
+        [v.name for v in theirs.optimizer.variables]
+    for mine_state, their_state in zip(mine.optimizer.variables, theirs.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(mine_state), np.asarray(their_state),
+                                   rtol=tolerance, atol=tolerance)
     mine, theirs = read_json(stacked_dir / runs.METRICS), read_json(alone_dir / runs.METRICS)
     for split in ("test", "validation"):
         assert mine[split] == pytest.approx(theirs[split], rel=tolerance, abs=tolerance)

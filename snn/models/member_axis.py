@@ -126,6 +126,15 @@ class MemberAxisNetwork:
     def trainable_variables(self):
         return [variable for layer in self.layers for variable in layer.trainable_variables]
 
+    def variables_of(self, member):
+        """[(a model's variable, the member-axis variable holding it)] for one member.
+
+        Args:
+            member: int, a position in `models`.
+        """
+        return [pair for layer, own in self._dense
+                for pair in ((own[member].kernel, layer.kernel), (own[member].bias, layer.bias))]
+
     def penalty(self, member):
         """A function giving the member's regularization penalty (its kernels' slices
         under their regularizers), or None when it has none.

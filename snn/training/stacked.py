@@ -540,12 +540,44 @@ class _MemberCallbacks(keras.callbacks.Callback):
 
     def _end(self):
         self.ended = True
-        # The run's last weights, for its model (a failed run keeps none; and mid-epoch,
-        # JAX has not put the training state back into the variables).
-        if self.member.network and not self.failure:
-            network, position = self.member.network
-            network.unload([position])
+        # The run's last weights and optimizer state, for its model (a failed run keeps
+        # none; and mid-epoch, JAX has not put the training state back into variables).
+        if not self.failure:
+            if self.member.network:
+                network, position = self.member.network
+                network.unload([position])
+            _hand_over_optimizer_state(self.model.optimizer, self.member)
         self.own.on_train_end()
+
+
+def _hand_over_optimizer_state(optimizer, member):
+    """Give the member's own optimizer the stacked optimizer's state for the member's
+    variables (its slices of a member axis), as its run would save it: the model file
+    then loads with the optimizer it was trained with.
+
+    Keras names an optimizer's variable for a model variable `<its path>_<slot>` (e.g.
+    `dense_1_kernel_momentum`); the member's own and the stacked model's variables pair up
+    by that name.
+    """
+    model = member.experiment.model
+    own = model.optimizer
+    if not own.built:
+        own.build(model.trainable_variables)
+    if member.network:
+        network, position = member.network
+        pairs = network.variables_of(position)
+    else:
+        network, position, pairs = None, None, [(v, v) for v in model.trainable_variables]
+    stacked = {variable.name: variable for variable in optimizer.variables}
+    for mine, theirs in pairs:
+        prefix, source = (v.path.replace("/", "_") + "_" for v in (mine, theirs))
+        for slot in own.variables:
+            if slot.name.startswith(prefix):
+                value = ops.convert_to_numpy(stacked[source + slot.name[len(prefix):]])
+                slot.assign(value.reshape(slot.shape) if position is None
+                            else value[position].reshape(slot.shape))
+    # A copy: JAX reuses the stacked model's buffers in its next step.
+    own.iterations.assign(ops.convert_to_numpy(optimizer.iterations))
 
 
 class _OnMemberAxis:

@@ -786,7 +786,9 @@ def _evaluate(model, task, num_outputs, x, y, batch_size, batch_multiple, prepro
         loss = prediction_loss(task, y, predictions)
     else:
         predictions = _predict(model, x, batch_size, batch_multiple)
-        loss = float(model.compute_loss(x=x, y=y, y_pred=predictions, training=False))
+        # Through NumPy: on PyTorch the loss keeps its graph (the L2 penalty's weights).
+        loss = float(keras.ops.convert_to_numpy(
+            model.compute_loss(x=x, y=y, y_pred=predictions, training=False)))
     return {"loss": loss, **prediction_metrics(task, preprocessing.restore_targets(y),
                                                preprocessing.restore_targets(predictions))}
 
