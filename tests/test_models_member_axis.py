@@ -97,3 +97,24 @@ def test_a_members_penalty_is_its_own_models_l2_penalty():
         by_hand = 0.01 * sum(np.sum(keras.ops.convert_to_numpy(w) ** 2) for w in kernels)
         assert float(network.penalty(k)()) == pytest.approx(by_hand, rel=1e-5)
     assert MemberAxisNetwork([_mlp(), _mlp(seed=1)], "plain").penalty(0) is None
+
+
+def test_members_built_in_mixed_bfloat16_compute_in_bfloat16_with_a_float32_head():
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        models = [_mlp(seed=0), _mlp(seed=1)]
+    finally:
+        keras.config.set_dtype_policy(previous)
+    network = MemberAxisNetwork(models, "members")
+    x = np.random.default_rng(3).standard_normal((7, 5)).astype("float32")
+    outputs = network([x, x])
+    network.load()
+    outputs = network([x, x])
+    assert [layer.dtype_policy.name for layer in network.layers] == \
+        ["mixed_bfloat16"] * 3 + ["float32"]
+    for model, y in zip(models, outputs):
+        assert keras.backend.standardize_dtype(y.dtype) == "float32"
+        # The same bfloat16 products, summed in another order: bfloat16's 2^-8 rounding.
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(y),
+                                   keras.ops.convert_to_numpy(model(x)), atol=2e-2)
