@@ -204,6 +204,8 @@ def _plan(model):
             return None
         architecture.append(step)
         layers.append(layer)
+    if previous is not model.outputs[0]:
+        return None
     return _Plan(tuple(architecture), layers, dropouts)
 
 
@@ -223,8 +225,8 @@ def _step(layer):
 
 
 def _dropout_kind(layer):
-    """(mean, variance, alpha, scale, dtype policy) of an alpha dropout layer (one that
-    masks every unit alike), else None."""
+    """(mean, variance, alpha, scale, dtype policy) of an alpha dropout layer that draws a
+    mask per unit (no `noise_shape`), else None."""
     if getattr(layer, "noise_shape", None) is not None:
         return None
     if type(layer) is keras.layers.AlphaDropout:
