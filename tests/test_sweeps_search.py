@@ -227,6 +227,22 @@ def test_a_trial_asked_for_as_a_stop_arrived_is_named_and_trained_by_the_rerun(t
         asked.params["training.learning_rate"])
 
 
+def test_a_trial_stopped_before_its_parameters_were_drawn_is_failed_and_replaced(tmp_path):
+    # A stop can land inside Optuna's ask, after the trial exists and before its
+    # parameters are drawn: no run can be made of it (CI met this once).
+    space = {"training.learning_rate": {"log_float": [0.01, 0.1]}}
+    path = _write(tmp_path, {"method": "random", "trials": 1}, space)
+    run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)
+    _study(tmp_path / "out").ask()  # no distributions: nothing drawn
+    run_sweep(plan_sweep(path, ["sweep.search.trials=2"]), tmp_path / "out", workers=1,
+              verbose=0)
+    states = [t.state for t in _study(tmp_path / "out").trials]
+    assert states == [optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL,
+                      optuna.trial.TrialState.COMPLETE]
+    assert sorted(p.name for p in (tmp_path / "out").glob("trial_*")) == \
+        ["trial_000", "trial_002"]
+
+
 def test_a_study_of_another_config_is_not_resumed(tmp_path):
     path = _write(tmp_path, {"method": "random", "trials": 1})
     run_sweep(plan_sweep(path), tmp_path / "out", workers=1, verbose=0)

@@ -79,6 +79,7 @@ class Search:
         """
         from optuna.trial import TrialState
 
+        self._fail_undrawn()
         for trial in self._started():
             run = self._add_run(trial)
             reason = trial.user_attrs.get("reason")
@@ -141,11 +142,29 @@ class Search:
                         else TrialState.FAIL)
 
     def _started(self):
-        """The trials asked for so far (a grid's queued ones are not yet)."""
+        """The trials asked for so far with their parameters drawn (a grid's queued ones
+        are not yet asked for; see `_fail_undrawn`)."""
         from optuna.trial import TrialState
 
-        return self.study.get_trials(deepcopy=False, states=[
-            TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING])
+        return [trial for trial in self.study.get_trials(deepcopy=False, states=[
+                    TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL,
+                    TrialState.RUNNING])
+                if self.space.keys() <= trial.params.keys()]
+
+    def _fail_undrawn(self):
+        """End trials that a stop interrupted inside Optuna's `ask`, before their
+        parameters were drawn: they never trained, and no run is made of them. A grid
+        point among them is queued again."""
+        from optuna.trial import TrialState
+
+        for trial in self.study.get_trials(deepcopy=False, states=[TrialState.RUNNING]):
+            if not self.space.keys() <= trial.params.keys():
+                self._trial(trial.number).set_user_attr(
+                    "reason", "asked for as the sweep stopped, before its parameters were "
+                    "drawn; never trained")
+                self.study.tell(trial.number, state=TrialState.FAIL)
+                if "fixed_params" in trial.system_attrs:
+                    self.study.enqueue_trial(trial.system_attrs["fixed_params"])
 
     def _trial_id(self, number):
         # Optuna addresses a trial in its storage by this id; it has no public accessor.
