@@ -311,10 +311,8 @@ def _member_penalty(member, model):
     if member.network:
         network, position = member.network
         return network.penalty(position)
-    variables = [v for v in model.trainable_variables if v.regularizer is not None]
-    if not variables:
-        return None
-    return lambda: sum(variable.regularizer(variable) for variable in variables)
+    # Keras' own sum, which reads the variables of the step being traced on every backend.
+    return (lambda: ops.sum(model.losses)) if model.losses else None
 
 
 class _Penalty(keras.layers.Layer):
@@ -567,7 +565,7 @@ def _hand_over_optimizer_state(optimizer, member):
         network, position = member.network
         pairs = network.variables_of(position)
     else:
-        network, position, pairs = None, None, [(v, v) for v in model.trainable_variables]
+        position, pairs = None, [(v, v) for v in model.trainable_variables]
     stacked = {variable.name: variable for variable in optimizer.variables}
     for mine, theirs in pairs:
         prefix, source = (v.path.replace("/", "_") + "_" for v in (mine, theirs))
