@@ -195,18 +195,23 @@ def _environment_of_a_users_shell(monkeypatch):
 def forward_in_training_mode(model, x):
     """A Keras MLP's outputs, recomputed in float64 with NumPy, independently of Keras:
     Dense layers with their activation (SELU, ReLU, linear, softmax), and batch
-    normalization on the batch's own mean and biased variance, as in a training step."""
+    normalization on the batch's own mean and biased variance, as in a training step;
+    `snn.layers.SELU` layers with their constants."""
     def softmax(h):
         e = np.exp(h - h.max(1, keepdims=True))
         return e / e.sum(1, keepdims=True)
 
-    activations = {"selu": lambda h: 1.0507009873554805 * np.where(
-        h > 0, h, 1.6732632423543772 * np.expm1(np.minimum(h, 0))),
-        "relu": lambda h: np.maximum(h, 0), "linear": lambda h: h, "softmax": softmax}
+    def selu(h, alpha=1.6732632423543772, scale=1.0507009873554805):
+        return scale * np.where(h > 0, h, alpha * np.expm1(np.minimum(h, 0)))
+
+    activations = {"selu": selu, "relu": lambda h: np.maximum(h, 0), "linear": lambda h: h,
+                   "softmax": softmax}
     h = x.astype("float64")
     for layer in model.layers[1:]:
         weights = [w.astype("float64") for w in layer.get_weights()]
-        if type(layer).__name__ == "BatchNormalization":
+        if type(layer).__name__ == "SELU":
+            h = selu(h, layer.alpha, layer.scale)
+        elif type(layer).__name__ == "BatchNormalization":
             gamma, beta = weights[:2]
             h = gamma * (h - h.mean(0)) / np.sqrt(h.var(0) + layer.epsilon) + beta
         else:

@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 
 from snn.data import Standardization
 from snn.layers import SELU, FixedPointAlphaDropout, SeedStream
+from snn.layers.alpha_dropout import alpha_dropout_mask, mask_rate
 from snn.models import build_model
 from snn.theory import alpha_dropout_affine, selu_parameters
 
@@ -64,12 +65,19 @@ def test_biases_start_at_zero(builder_models):
                 assert not np.any(layer.bias.numpy()), layer.name
 
 
-def test_every_hidden_layer_is_selu_and_head_is_not(builder_models):
+def test_every_hidden_layer_feeds_a_standard_selu_and_head_is_softmax(builder_models):
     for model in builder_models:
         for layer in model.layers:
-            if hasattr(layer, "kernel"):
-                expected = "softmax" if layer.name == "output" else "selu"
-                assert layer.activation.__name__ == expected, layer.name
+            if not hasattr(layer, "kernel"):
+                continue
+            if layer.name == "output":
+                assert layer.activation.__name__ == "softmax"
+                continue
+            assert layer.activation.__name__ == "linear", layer.name
+            selu = model.get_layer(f"{layer.name}_selu")
+            assert isinstance(selu, SELU) and selu.input is layer.output, layer.name
+            assert (selu.alpha, selu.scale) == pytest.approx((1.6732632423543772,
+                                                               1.0507009873554805))
 
 
 def test_same_shape_kernels_differ_and_seed_fixes_them():
@@ -99,10 +107,11 @@ def test_alpha_dropout_keeps_zero_mean_and_unit_variance(rate):
     # 10^6 samples: the standard error of the mean is ~0.001 and of the variance ~0.002 even
     # at rate 0.5 (fourth moment ~5), so 0.01 is a margin of about 5 standard errors.
     x = np.random.default_rng(0).standard_normal((1000, 1000)).astype("float32")
-    layer = keras.layers.AlphaDropout(rate, seed=1)
+    layer = FixedPointAlphaDropout(rate, seed=1)
     y = keras.ops.convert_to_numpy(layer(x, training=True))
     # Dropped units sit at the saturation value a * alpha' + b, alpha' = -scale * alpha
-    # (paper, Section 3, "Alpha-dropout"); the fraction's standard error is <= 0.0005.
+    # (paper, Section 3, "Alpha-dropout"); the fraction's standard error is <= 0.0005, and
+    # the 16-bit masks move the rate by less than 1e-5.
     alpha_prime = -1.6732632423543772 * 1.0507009873554805
     a = ((1 - rate) * (1 + rate * alpha_prime**2)) ** -0.5
     saturated = np.isclose(y, a * alpha_prime - a * alpha_prime * rate, atol=1e-6)
@@ -126,12 +135,14 @@ def test_alpha_dropout_trains_with_a_ragged_last_batch():
 def test_recipe_puts_alpha_dropout_after_every_hidden_layer_only_when_rate_positive():
     model = build_model("snn_mlp", input_shape=(8,), num_outputs=3, depth=3, units=16,
                         dropout_rate=0.1, seed=0)
-    dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.AlphaDropout)]
+    dropouts = [layer for layer in model.layers if isinstance(layer, FixedPointAlphaDropout)]
     assert [layer.name for layer in dropouts] == ["dense_1_dropout", "dense_2_dropout",
                                                   "dense_3_dropout"]
     assert all(layer.rate == 0.1 for layer in dropouts)
+    assert all(layer.input is model.get_layer(f"dense_{i}_selu").output
+               for i, layer in enumerate(dropouts, start=1))
     plain = build_model("snn_mlp", input_shape=(8,), num_outputs=3, depth=3, units=16, seed=0)
-    assert not any(isinstance(layer, keras.layers.AlphaDropout) for layer in plain.layers)
+    assert not any(isinstance(layer, FixedPointAlphaDropout) for layer in plain.layers)
 
 
 def test_32_layer_snn_keeps_activations_near_zero_mean_unit_variance_at_init():
@@ -141,7 +152,7 @@ def test_32_layer_snn_keeps_activations_near_zero_mean_unit_variance_at_init():
     x = Standardization.fit(x).apply(x)  # real, standardized inputs
     model = build_model("snn_mlp", input_shape=(64,), num_outputs=10, depth=32, units=256,
                         seed=0)
-    hidden = [model.get_layer(f"dense_{i}").output for i in range(1, 33)]
+    hidden = [model.get_layer(f"dense_{i}_selu").output for i in range(1, 33)]
     activations = keras.Model(model.inputs, hidden).predict(x, verbose=0)
     for depth, values in enumerate(activations, start=1):
         assert values.mean() == pytest.approx(0.0, abs=0.1), f"layer {depth} mean"
@@ -155,6 +166,21 @@ def test_selu_layer_with_default_constants_is_keras_selu():
                                rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("constants", [(), (2.3, 0.98)])
+def test_selu_layer_computes_bfloat16_inputs_in_float32(constants):
+    x = np.linspace(-6, 6, 4001, dtype="float32").reshape(-1, 1)
+    half = keras.ops.cast(x, "bfloat16")
+    out = SELU(*constants, dtype="mixed_bfloat16")(half)
+    assert keras.backend.standardize_dtype(out.dtype) == "bfloat16"
+    # The float32 SELU of the bfloat16 inputs, rounded once: bfloat16 arithmetic inside
+    # would round exp and the products too (up to 2^-8 relative each).
+    expected = SELU(*constants)(keras.ops.cast(half, "float32"))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(keras.ops.cast(out, "float32")),
+        keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.cast(expected, "bfloat16"),
+                                                  "float32")))
+
+
 def test_selu_layer_has_finite_gradients_for_large_inputs():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones"),
                               SELU(2.0, 0.9)])
@@ -164,12 +190,35 @@ def test_selu_layer_has_finite_gradients_for_large_inputs():
     assert all(np.all(np.isfinite(w.numpy())) for w in model.trainable_weights)
 
 
-def test_fixed_point_alpha_dropout_with_defaults_is_keras_alpha_dropout():
+def test_fixed_point_alpha_dropout_with_defaults_is_keras_alpha_dropout_given_its_mask():
+    # Keras' layer draws its mask from uniform floats, ours from 16-bit integers: with the
+    # mask ours drew, Keras' formula (x kept, else alpha'; then a x + b for Keras' rate 0.2,
+    # which differs from the 16-bit rate by 3e-6) gives our outputs within float rounding.
     x = np.random.default_rng(0).standard_normal((64, 32)).astype("float32")
-    ours = FixedPointAlphaDropout(0.2, seed=5)(x, training=True)
-    theirs = keras.layers.AlphaDropout(0.2, seed=5)(x, training=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours),
-                               keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+    ours = keras.ops.convert_to_numpy(FixedPointAlphaDropout(0.2, seed=5)(x, training=True))
+    kept = keras.ops.convert_to_numpy(alpha_dropout_mask(x.shape, 0.2, 5))
+    alpha_prime = -1.6732632423543772 * 1.0507009873554805
+    a = ((1 - 0.2) * (1 + 0.2 * alpha_prime**2)) ** -0.5
+    np.testing.assert_allclose(ours, a * np.where(kept, x, alpha_prime) - a * alpha_prime * 0.2,
+                               rtol=1e-5, atol=1e-5)
+    assert 0 < (~kept).sum() < kept.size
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_alpha_dropout_masks_drop_the_rate_with_independent_halves_of_each_word(seed):
+    # 4 x 10^6 draws: the dropped fraction's standard error at rate 0.05 is 1.1e-4, so 5e-4
+    # is 4.5 of them, and 7e-4 for each half (2 x 10^6 draws, SE 1.5e-4).
+    kept = keras.ops.convert_to_numpy(alpha_dropout_mask((2000, 2001), 0.05, seed))
+    assert kept.shape == (2000, 2001)
+    assert 1 - kept.mean() == pytest.approx(0.05, abs=5e-4)
+    low, high = kept[:, :1000], kept[:, 1001:]  # unit j and j + 1001: one 32-bit word
+    assert 1 - low.mean() == pytest.approx(0.05, abs=7e-4)
+    assert 1 - high.mean() == pytest.approx(0.05, abs=7e-4)
+    # Both halves dropped with probability rate^2 = 0.0025 (SE 3.5e-5 over 2 x 10^6
+    # pairs); halves that were one draw would give 0.05.
+    assert (~low & ~high).mean() == pytest.approx(0.05**2, abs=2e-4)
+    assert mask_rate(0.05) == 3277 / 2**16
+    assert mask_rate(0.0) == 0.0 and mask_rate(0.9999999) == (2**16 - 1) / 2**16
 
 
 def _dropout_moments(rate, mean, variance, saturation, a, b):
@@ -285,7 +334,7 @@ def test_100_layer_snn_pulls_mean_2_variance_9_inputs_to_0_1():
     x = np.random.default_rng(0).normal(2.0, 3.0, (1000, 1024)).astype("float32")
     model = build_model("snn_mlp", input_shape=(1024,), num_outputs=2, depth=100, units=1024,
                         seed=0)
-    mean, variance = _statistics(model, "dense_100", x)
+    mean, variance = _statistics(model, "dense_100_selu", x)
     assert mean == pytest.approx(0.0, abs=0.05)
     assert variance == pytest.approx(1.0, abs=0.1)
 

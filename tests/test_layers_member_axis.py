@@ -4,6 +4,8 @@ import keras
 import numpy as np
 import pytest
 
+from snn.layers import FixedPointAlphaDropout
+from snn.layers.alpha_dropout import mask_rate
 from snn.layers.member_axis import MemberAlphaDropout, MemberDense
 from snn.theory import ALPHA, SCALE, alpha_dropout_affine
 
@@ -42,7 +44,7 @@ def test_member_alpha_dropout_keeps_each_members_fixed_point_at_its_own_rate():
     layer = MemberAlphaDropout(rates, [1, 2], 0.0, 1.0, ALPHA, SCALE)
     y = keras.ops.convert_to_numpy(layer(x, training=True))
     for k, rate in enumerate(rates):
-        a, b = alpha_dropout_affine(rate)
+        a, b = alpha_dropout_affine(mask_rate(rate))
         dropped = np.isclose(y[k], a * -SCALE * ALPHA + b, atol=1e-6)
         assert dropped.mean() == pytest.approx(rate, abs=0.005)
         assert y[k].mean() == pytest.approx(0.0, abs=0.01)
@@ -61,7 +63,7 @@ def test_a_member_at_rate_zero_passes_through_in_training():
 def test_each_member_draws_the_masks_of_its_own_alpha_dropout_layer_seeded_alike():
     x = np.random.default_rng(2).standard_normal((2, 6, 32)).astype("float32")
     layer = MemberAlphaDropout([0.1, 0.3], [7, 8], 0.0, 1.0, ALPHA, SCALE)
-    own = [keras.layers.AlphaDropout(0.1, seed=7), keras.layers.AlphaDropout(0.3, seed=8)]
+    own = [FixedPointAlphaDropout(0.1, seed=7), FixedPointAlphaDropout(0.3, seed=8)]
     for _ in range(2):  # the second call draws the second masks of each generator
         y = keras.ops.convert_to_numpy(layer(x, training=True))
         for k in range(2):

@@ -75,8 +75,8 @@ def test_saved_models_load_in_a_fresh_process_with_identical_predictions(tmp_pat
     for name, model in models.items():
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.expected.npy", model.predict(x, verbose=0))
-    # No custom_objects and safe mode. The standard SNNs use only Keras layers; importing
-    # snn.layers registers SELU, FixedPointAlphaDropout and WeightNormDense (README).
+    # No custom_objects and safe mode: importing snn.layers registers SELU,
+    # FixedPointAlphaDropout and WeightNormDense (README).
     script = (
         "import sys, numpy as np, keras, snn.layers\n"
         "x = np.load(sys.argv[1] + '/x.npy')\n"

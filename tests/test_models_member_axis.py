@@ -29,17 +29,19 @@ def test_models_differing_in_seed_and_dropout_rate_share_an_architecture():
 def test_alpha_dropout_restoring_another_fixed_point_does_not_share_a_member_axis():
     # The same layers, one model with dropout that restores (0, 1) and one with dropout
     # that restores (-0.1, 2): one MemberAlphaDropout cannot do both. Without dropout, a
-    # model joins either.
-    dropouts = [keras.layers.AlphaDropout(0.1),
+    # model joins either. Keras' AlphaDropout draws other masks than the member axis: its
+    # model trains on its own.
+    dropouts = [FixedPointAlphaDropout(0.1),
                 FixedPointAlphaDropout(0.1, -0.1, 2.0),
-                None]
+                None,
+                keras.layers.AlphaDropout(0.1)]
     models = []
     for dropout in dropouts:
         inputs = keras.Input((5,))
         x = keras.layers.Dense(8, activation="selu")(inputs)
         x = dropout(x) if dropout else x
         models.append(keras.Model(inputs, keras.layers.Dense(3)(x)))
-    assert member_axis_groups(models) == [[0, 2], [1]]
+    assert member_axis_groups(models) == [[0, 2], [1], [3]]
 
 
 @pytest.fixture
@@ -111,8 +113,9 @@ def test_members_built_in_mixed_bfloat16_compute_in_bfloat16_with_a_float32_head
     outputs = network([x, x])
     network.load()
     outputs = network([x, x])
-    assert [layer.dtype_policy.name for layer in network.layers] == \
-        ["mixed_bfloat16"] * 3 + ["float32"]
+    policies = [layer.dtype_policy.name for layer in network.layers]
+    assert policies == ["mixed_bfloat16"] * (len(policies) - 1) + ["float32"]
+    assert len(policies) > 2
     for model, y in zip(models, outputs):
         assert keras.backend.standardize_dtype(y.dtype) == "float32"
         # The same bfloat16 products, summed in another order: bfloat16's 2^-8 rounding.

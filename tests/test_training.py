@@ -248,7 +248,7 @@ def test_activation_statistics_are_recorded_every_epoch(tmp_path):
     rows = (tmp_path / "run" / "activation_stats.csv").read_text().splitlines()
     assert rows[0] == "label,depth,layer,mean,variance,saturation"
     assert len(rows) == 1 + 4 * 2  # epochs 0 (initialization) to 3, two hidden layers
-    assert rows[1].startswith("0,1,dense_1,")
+    assert rows[1].startswith("0,1,dense_1_selu,")
     png = (tmp_path / "run" / "activation_stats.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 

@@ -180,4 +180,4 @@ def test_tensorboard_logs_the_epoch_metrics_and_each_layers_activation_statistic
                                                                                   rel=1e-5)
         assert activations[f"activation_variance/{name}"][row.label] == pytest.approx(
             row.variance, rel=1e-5)
-    assert sorted(activations["activation_mean/01_dense_1"]) == [0, 1, 2, 3]
+    assert sorted(activations["activation_mean/01_dense_1_selu"]) == [0, 1, 2, 3]

@@ -8,6 +8,7 @@ the member axis and no transpose is needed between layers.
 import keras
 from keras import ops
 
+from snn.layers.alpha_dropout import alpha_dropout_mask, mask_rate
 from snn.theory import alpha_dropout_affine
 
 
@@ -57,9 +58,10 @@ class MemberDense(keras.layers.Layer):
 class MemberAlphaDropout(keras.layers.Layer):
     """Alpha dropout of `len(rates)` networks, each at its own rate with its own masks.
 
-    Member k's mask is drawn from a `keras.random.SeedGenerator(seeds[k])` with the shape
-    of its own activations (batch, units): the masks its own dropout layer, seeded alike,
-    would draw. A member at rate 0 (no dropout layer of its own) passes through.
+    Member k's mask is drawn by `snn.layers.alpha_dropout.alpha_dropout_mask` from a
+    `keras.random.SeedGenerator(seeds[k])` with the shape of its own activations (batch,
+    units): the masks its own `snn.layers.FixedPointAlphaDropout`, seeded alike, would draw.
+    A member at rate 0 (no dropout layer of its own) passes through.
 
     Args:
         rates: list of floats in [0, 1), one per member.
@@ -83,7 +85,7 @@ class MemberAlphaDropout(keras.layers.Layer):
                                 for rate, seed in zip(self.rates, seeds)]
         # Per member: x -> a x + b where kept, the dropped value where not (a = 1, b = 0
         # and nothing dropped at rate 0).
-        affine = [alpha_dropout_affine(rate, mean, variance, alpha, scale) if rate
+        affine = [alpha_dropout_affine(mask_rate(rate), mean, variance, alpha, scale) if rate
                   else (1.0, 0.0) for rate in self.rates]
         self.a = [[[a]] for a, _ in affine]
         self.b = [[[b]] for _, b in affine]
@@ -94,8 +96,8 @@ class MemberAlphaDropout(keras.layers.Layer):
             return inputs
         shape = ops.shape(inputs)[1:]
         kept = ops.stack([
-            ops.greater_equal(keras.random.uniform(shape, seed=generator), rate)
-            if generator else ops.ones(shape, dtype="bool")
+            alpha_dropout_mask(shape, rate, generator) if generator
+            else ops.ones(shape, dtype="bool")
             for rate, generator in zip(self.rates, self.seed_generators)])
         dtype = inputs.dtype
         a, b, dropped = (ops.convert_to_tensor(value, dtype=dtype)

@@ -72,11 +72,14 @@ class SNNRecipe:
     """The layers of one self-normalizing network, all made the same way.
 
     Every hidden layer gets a seeded LeCun kernel (Var(w) = 1/fan_in, so omega ~ 0 and
-    tau ~ 1), a zero bias and SELU, followed by alpha dropout when `dropout_rate` > 0. For
-    the standard fixed point (0, 1) these are Keras' own `selu` activation and
-    `AlphaDropout`; for another fixed point the SELU constants come from
-    `snn.theory.selu_parameters` and the layers are `snn.layers.SELU` and
-    `snn.layers.FixedPointAlphaDropout`.
+    tau ~ 1) and a zero bias, then `snn.layers.SELU`, then `snn.layers.FixedPointAlphaDropout`
+    when `dropout_rate` > 0. The SELU constants and the dropout's affine correction come
+    from the fixed point (`snn.theory.selu_parameters`; for (0, 1) they are Keras' `selu`
+    and `AlphaDropout`'s). Own layers rather than Keras' `Dense(activation="selu")` and
+    `AlphaDropout`: the SELU computes in float32 under mixed precision and the masks draw
+    half the random numbers, which took 8% (float32) and 17% (bfloat16) off the CPU time
+    of a TensorFlow training step outside its matrix products (benchmarks/RESULTS.md,
+    "Where a training step's time goes").
 
     Args:
         dropout_rate: float in [0, 1), alpha dropout rate after every hidden layer.
@@ -97,7 +100,6 @@ class SNNRecipe:
         self.initializer = kernel_initializer
         self.seeds = SeedStream(seed)
         self.mean, self.variance = _check_fixed_point(fixed_point)
-        self.standard = (self.mean, self.variance) == (0.0, 1.0)
         try:
             self.alpha, self.scale = selu_parameters(self.mean, self.variance)
         except ValueError as error:
@@ -160,24 +162,19 @@ class SNNRecipe:
 
     def _layer_arguments(self):
         return dict(
-            # Keras' built-in SELU where it applies, so standard models need no custom layer.
-            activation="selu" if self.standard else None,
             kernel_initializer=kernel_initializer(self.initializer, self.seeds.next()),
             bias_initializer="zeros",
         )
 
     def _activate_and_drop(self, x, name):
-        if not self.standard:
-            x = SELU(self.alpha, self.scale, name=f"{name}_selu")(x)
+        x = SELU(self.alpha, self.scale, name=f"{name}_selu")(x)
         if self.dropout_rate == 0:
             return x
         # Dropped units take the SELU saturation value; an affine map restores the
         # fixed point (paper, Section 3, "New Dropout Technique").
-        seed, dropout_name = self.seeds.next(), f"{name}_dropout"
-        if self.standard:
-            return keras.layers.AlphaDropout(self.dropout_rate, seed=seed, name=dropout_name)(x)
         return FixedPointAlphaDropout(self.dropout_rate, self.mean, self.variance, self.alpha,
-                                      self.scale, seed=seed, name=dropout_name)(x)
+                                      self.scale, seed=self.seeds.next(),
+                                      name=f"{name}_dropout")(x)
 
 
 def _check_fixed_point(fixed_point):

@@ -8,8 +8,9 @@ architecture instead of K.
 
 The member axis takes chains of the layers the SNN recipe makes: Dense (with its
 activation and L2 penalty), element-wise activation layers (`snn.layers.SELU`,
-`keras.layers.Activation`) and alpha dropout (`keras.layers.AlphaDropout`,
-`snn.layers.FixedPointAlphaDropout`). Models with other layers train side by side instead.
+`keras.layers.Activation`) and the recipe's alpha dropout (`snn.layers.FixedPointAlphaDropout`,
+whose masks `snn.layers.member_axis.MemberAlphaDropout` draws alike). Models with other
+layers, Keras' own `AlphaDropout` among them, train side by side instead.
 """
 
 import dataclasses
@@ -21,7 +22,6 @@ from keras import ops
 from snn.layers.alpha_dropout import FixedPointAlphaDropout
 from snn.layers.member_axis import MemberAlphaDropout, MemberDense
 from snn.layers.selu import SELU
-from snn.theory import ALPHA, SCALE
 
 _ELEMENTWISE = (SELU, keras.layers.Activation)
 
@@ -225,12 +225,8 @@ def _step(layer):
 
 
 def _dropout_kind(layer):
-    """(mean, variance, alpha, scale, dtype policy) of an alpha dropout layer that draws a
-    mask per unit (no `noise_shape`), else None."""
-    if getattr(layer, "noise_shape", None) is not None:
-        return None
-    if type(layer) is keras.layers.AlphaDropout:
-        return (0.0, 1.0, ALPHA, SCALE, layer.dtype_policy.name)
-    if type(layer) is FixedPointAlphaDropout:
+    """(mean, variance, alpha, scale, dtype policy) of a `FixedPointAlphaDropout` that draws
+    a mask per unit (no `noise_shape`), else None."""
+    if type(layer) is FixedPointAlphaDropout and layer.noise_shape is None:
         return (layer.mean, layer.variance, layer.alpha, layer.scale, layer.dtype_policy.name)
     return None
