@@ -2,10 +2,11 @@
 
     python benchmarks/step_profile.py [--repeats 3] [--out benchmarks/results]
 
-The case is throughput.py's: the 8 x 512 SELU MLP with alpha dropout 0.05, 784 inputs, 10
-classes, batch 256, SGD, `steps_per_execution` as the trainer sets it. Two builds of the same
-network: "Keras layers" (Dense with `activation="selu"`, then `keras.layers.AlphaDropout`,
-as plain Keras writes it) and "snn recipe" (`snn.models.build_model("snn_mlp")`: linear
+The case is throughput.py's `mlp-8x512-batch256`: the 8 x 512 SELU MLP with alpha dropout
+0.05, 784 inputs, 10 classes, batch 256, SGD, `steps_per_execution` as the trainer sets it,
+on 4,096 random rows. Two builds of the same network: "Keras layers" (throughput.py's
+`keras_layers_model`: Dense with `activation="selu"`, then `keras.layers.AlphaDropout`) and
+"snn recipe" (`snn.models.build_model("snn_mlp")`: linear
 Dense, `snn.layers.SELU`, `snn.layers.FixedPointAlphaDropout`), each in float32 and under the
 mixed_bfloat16 policy that `training.precision: bfloat16` sets, each in a fresh process.
 TensorFlow's profiler records every kernel of 32 steps after a warm-up epoch; a kernel's
@@ -26,8 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fresh import in_fresh_process  # noqa: E402
+from throughput import CLASSES, _cases, keras_layers_model  # noqa: E402
 
-ROWS, BATCH, INPUTS, UNITS, DEPTH, CLASSES, RATE = 4096, 256, 784, 512, 8, 10, 0.05
+CASE_NAME = "mlp-8x512-batch256"
+CASE = _cases([CASE_NAME])[0]
+ROWS, INPUTS = 4096, 784
 PROFILED_EPOCHS = 2  # 32 steps
 BUILDS = ("Keras layers", "snn recipe")
 PRECISIONS = ("float32", "bfloat16")
@@ -49,8 +53,7 @@ def main():
                   f"{sum(rounds[case][-1].values()):.1f} CPU ms per step", flush=True)
     medians = {f"{build}, {precision}": _medians(measured)
                for (build, precision), measured in rounds.items()}
-    results = {"case": {"rows": ROWS, "batch": BATCH, "inputs": INPUTS, "units": UNITS,
-                        "depth": DEPTH, "dropout_rate": RATE},
+    results = {"case": {"name": CASE_NAME, "rows": ROWS, "inputs": INPUTS},
                "repeats": args.repeats, "cpu_milliseconds_per_step": medians,
                "rounds": {f"{b}, {p}": measured for (b, p), measured in rounds.items()}}
     print_table(medians)
@@ -84,26 +87,21 @@ def kernel_milliseconds(build, precision):
     y = rng.integers(CLASSES, size=ROWS)
     if build == "snn recipe":
         model = build_model("snn_mlp", input_shape=(INPUTS,), num_outputs=CLASSES,
-                            depth=DEPTH, units=UNITS, dropout_rate=RATE,
-                            kernel_initializer="lecun_normal", seed=0)
+                            depth=CASE["depth"], units=CASE["units"], dropout_rate=0.05,
+                            seed=0)
     else:
-        layers = [keras.Input((INPUTS,))]
-        for i in range(DEPTH):
-            layers += [keras.layers.Dense(UNITS, activation="selu",
-                                          kernel_initializer="lecun_normal"),
-                       keras.layers.AlphaDropout(RATE, seed=i)]
-        model = keras.Sequential(
-            [*layers, keras.layers.Dense(CLASSES, activation="softmax", dtype="float32")])
+        model = keras_layers_model(CASE, (INPUTS,))
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy",
                   steps_per_execution=STEPS_PER_EXECUTION)
-    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)  # traces
+    model.fit(x, y, batch_size=CASE["batch_size"], epochs=1, verbose=0)  # traces
     with tempfile.TemporaryDirectory() as logdir:
         tf.profiler.experimental.start(logdir)
-        model.fit(x, y, batch_size=BATCH, epochs=PROFILED_EPOCHS, shuffle=False, verbose=0)
+        model.fit(x, y, batch_size=CASE["batch_size"], epochs=PROFILED_EPOCHS, shuffle=False,
+                  verbose=0)
         tf.profiler.experimental.stop()
         (trace,) = Path(logdir).rglob("*.xplane.pb")
         totals = _kernel_picoseconds(trace.read_bytes())
-    steps = PROFILED_EPOCHS * ROWS // BATCH
+    steps = PROFILED_EPOCHS * ROWS // CASE["batch_size"]
     return {name: picoseconds / 1e9 / steps for name, picoseconds in totals.items()}
 
 

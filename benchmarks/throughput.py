@@ -220,14 +220,39 @@ def _snn_trainer(case, epochs, precision, training):
 
 
 def _plain_keras(case, epochs, precision, training):
-    """The same network as `snn_mlp` / `snn_cnn`, written with Keras layers only."""
+    """The case's network in Keras layers only (`keras_layers_model`), trained by `fit`."""
     import keras
 
     x, y = _data(case)
     started = time.perf_counter()
     if precision == "bfloat16":
         keras.config.set_dtype_policy("mixed_bfloat16")
-    inputs = keras.Input(x.shape[1:])
+    model = keras_layers_model(case, x.shape[1:])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], steps_per_execution=16)
+    train, validation = slice(VALIDATION_ROWS, None), slice(None, VALIDATION_ROWS)
+    fit_started = time.perf_counter()
+    model.fit(x[train], y[train], batch_size=case["batch_size"], epochs=epochs,
+              validation_data=(x[validation], y[validation]), verbose=0)
+    finished = time.perf_counter()
+    return {"fit_seconds": finished - fit_started, "total_seconds": finished - started}
+
+
+def keras_layers_model(case, input_shape):
+    """The same network as `snn_mlp` / `snn_cnn`, written with Keras layers only: Dense or
+    Conv2D with `activation="selu"`, then `keras.layers.AlphaDropout` 0.05, in the current
+    dtype policy, with a float32 softmax head.
+
+    Args:
+        case: one of `_cases`' dicts.
+        input_shape: tuple of ints, one example's shape.
+
+    Returns:
+        keras.Model, not compiled.
+    """
+    import keras
+
+    inputs = keras.Input(input_shape)
     h = inputs
     dense = dict(activation="selu", kernel_initializer="lecun_uniform")
     if case["model"] == "snn_mlp":
@@ -241,15 +266,7 @@ def _plain_keras(case, epochs, precision, training):
         for width in case["dense_units"]:
             h = keras.layers.AlphaDropout(0.05)(keras.layers.Dense(width, **dense)(h))
     outputs = keras.layers.Dense(CLASSES, activation="softmax", dtype="float32")(h)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], steps_per_execution=16)
-    train, validation = slice(VALIDATION_ROWS, None), slice(None, VALIDATION_ROWS)
-    fit_started = time.perf_counter()
-    model.fit(x[train], y[train], batch_size=case["batch_size"], epochs=epochs,
-              validation_data=(x[validation], y[validation]), verbose=0)
-    finished = time.perf_counter()
-    return {"fit_seconds": finished - fit_started, "total_seconds": finished - started}
+    return keras.Model(inputs, outputs)
 
 
 def _pytorch(case, epochs, precision, training):
